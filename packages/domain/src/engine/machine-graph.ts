@@ -1,0 +1,56 @@
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+
+export interface GraphState {
+  name: string;
+  /** Provider step called when the resource enters this state; null for stable states. */
+  step: string | null;
+  final: boolean;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  event: string;
+}
+
+export interface MachineGraph {
+  initial: string;
+  states: GraphState[];
+  edges: GraphEdge[];
+}
+
+/** Events a provider answers with; every other event is one a run request may fire. */
+export const PROVIDER_EVENTS = ['SUCCESS', 'FAILURE', 'CANCEL'] as const;
+
+function stepOf(node: AnyStateNode): string | null {
+  const meta: unknown = node.meta;
+  if (meta && typeof meta === 'object' && 'step' in meta && typeof meta.step === 'string') return meta.step;
+  return null;
+}
+
+/** Reads the flat state graph of a provisioner machine (provisioners have no nested states). */
+export function machineGraph(machine: AnyStateMachine): MachineGraph {
+  const states: GraphState[] = [];
+  const edges: GraphEdge[] = [];
+  for (const [name, node] of Object.entries(machine.root.states)) {
+    states.push({ name, step: stepOf(node), final: node.type === 'final' });
+    for (const [event, definitions] of node.transitions) {
+      for (const definition of definitions) {
+        for (const target of definition.target ?? []) edges.push({ from: name, to: target.key, event });
+      }
+    }
+  }
+  const initial = machine.root.initial?.target[0]?.key;
+  if (!initial) throw new Error(`machine ${machine.id} has no initial state`);
+  return { initial, states, edges };
+}
+
+export function mermaidDiagram(graph: MachineGraph): string {
+  const lines = ['stateDiagram-v2', `  [*] --> ${graph.initial}`];
+  for (const edge of graph.edges) lines.push(`  ${edge.from} --> ${edge.to}: ${edge.event}`);
+  for (const state of graph.states) {
+    if (state.final) lines.push(`  ${state.name} --> [*]`);
+    if (state.step) lines.push(`  ${state.name}: ${state.name} (step ${state.step})`);
+  }
+  return lines.join('\n');
+}

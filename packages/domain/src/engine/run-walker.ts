@@ -1,0 +1,242 @@
+import { transition as pureTransition } from 'xstate';
+import { SlipwayError } from '../errors/slipway-error';
+import type { RegisteredKind } from '../kinds/kind-registry';
+import type { KindRegistry } from '../kinds/kind-registry';
+import type { Resource } from '../model/resource';
+import { isTerminalRunStatus, type Run, type RunError, type RunStatus } from '../model/run';
+import type { TransitionOutcome } from '../model/transition';
+import type { Clock } from '../ports/clock';
+import type { KindProvider, StepContext, StepOutcome } from '../ports/provider';
+import type { Store } from '../ports/store';
+import { LogExcerpt } from './log-excerpt';
+import { planPath } from './plan-path';
+import { redactSecrets } from './redact-secrets';
+
+export interface RunWalkerOptions {
+  store: Store;
+  kinds: KindRegistry;
+  /** The provider serving each kind, by kind name. */
+  providers: ReadonlyMap<string, KindProvider>;
+  clock: Clock;
+  newId: () => string;
+}
+
+/** Abort reason used when the process is stopping: the run is left for the next start to resume. */
+export const SHUTDOWN = 'shutdown';
+
+const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'cancelling'];
+
+/**
+ * Walks one run to its end, one state change at a time, working only from stored state so any
+ * process can pick a run up where another left it. xstate is used as a pure function to compute
+ * each next state; the provider does the side effects.
+ */
+export class RunWalker {
+  constructor(private readonly options: RunWalkerOptions) {}
+
+  async walk(runId: string, signal: AbortSignal): Promise<Run | null> {
+    const { store } = this.options;
+    let run = await store.getRun(runId);
+    if (!run || isTerminalRunStatus(run.status)) return run;
+    if (run.status === 'queued') {
+      run = (await store.updateRun(runId, ['queued'], { status: 'running', startedAt: this.now() })) ?? run;
+    }
+    const kind = this.options.kinds.get(run.kind);
+    for (;;) {
+      run = await store.getRun(runId);
+      if (!run || isTerminalRunStatus(run.status)) return run;
+      const resource = await store.getResource(run.resourceId);
+      if (!resource) return this.finish(run, 'failed', { code: 'resource_missing', message: 'The resource is gone.' });
+      const step = kind.graph.states.find((state) => state.name === resource.state)?.step ?? null;
+      if (run.status === 'cancelling') return this.cancel(run, resource, kind, step, signal);
+      if (step) {
+        const done = await this.runStep(run, resource, kind, step, signal);
+        if (done) return done;
+        continue;
+      }
+      if (resource.state === run.target) return this.finish(run, 'succeeded', null);
+      const path = planPath(kind.graph, resource.state, run.target);
+      if (!path || path.length === 0) {
+        return this.finish(run, 'failed', {
+          code: 'unreachable_target',
+          message: `No path from "${resource.state}" to "${run.target}".`,
+        });
+      }
+      await this.record(run, resource, kind, path[0]!.event, 'requested', { startedAt: this.now() });
+    }
+  }
+
+  /** Calls the provider for the working state; returns the finished run, or null to keep walking. */
+  private async runStep(
+    run: Run,
+    resource: Resource,
+    kind: RegisteredKind,
+    step: string,
+    signal: AbortSignal,
+  ): Promise<Run | null> {
+    const { store } = this.options;
+    const attempt = run.step === step ? run.attempt + 1 : 1;
+    const current = await store.updateRun(run.id, ['running'], { step, attempt });
+    if (!current) return null; // cancelled meanwhile: the loop reloads and takes the cancel path
+    const startedAt = this.now();
+    const log = new LogExcerpt();
+    const context = this.context(current, resource, step, attempt, signal, log);
+    const outcome = await this.callProvider(kind, step, context);
+    if (signal.aborted && signal.reason === SHUTDOWN) return current;
+    const after = await store.getRun(run.id);
+    if (after?.status === 'cancelling') return this.cancel(after, resource, kind, step, signal, log, startedAt);
+    if (outcome.ok) {
+      await this.record(current, resource, kind, 'SUCCESS', 'succeeded', {
+        startedAt,
+        outputs: outcome.outputs,
+        log,
+        attempt,
+      });
+      return null;
+    }
+    await this.record(current, resource, kind, 'FAILURE', 'failed', {
+      startedAt,
+      outputs: outcome.outputs ?? {},
+      log,
+      attempt,
+      error: outcome.error,
+    });
+    return this.finish(current, 'failed', outcome.error);
+  }
+
+  private async callProvider(kind: RegisteredKind, step: string, context: StepContext): Promise<StepOutcome> {
+    const provider = this.options.providers.get(kind.definition.name);
+    const handler = provider?.steps[step];
+    if (!handler) {
+      return { ok: false, error: { code: 'no_provider', message: `No provider implements ${kind.definition.name}.${step}.` } };
+    }
+    try {
+      return await handler(context);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      context.log(`provider threw: ${message}`);
+      return { ok: false, error: { code: 'provider_error', message } };
+    }
+  }
+
+  private async cancel(
+    run: Run,
+    resource: Resource,
+    kind: RegisteredKind,
+    step: string | null,
+    signal: AbortSignal,
+    log = new LogExcerpt(),
+    startedAt = this.now(),
+  ): Promise<Run | null> {
+    if (step) {
+      const provider = this.options.providers.get(kind.definition.name);
+      const context = this.context(run, resource, step, run.attempt, signal, log);
+      try {
+        await provider?.cleanup?.(context);
+      } catch (error) {
+        log.append(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const event = kind.graph.edges.some((edge) => edge.from === resource.state && edge.event === 'CANCEL')
+        ? 'CANCEL'
+        : 'FAILURE';
+      const error = { code: 'cancelled', message: `Cancelled by ${run.cancelRequestedBy ?? 'unknown'}: ${run.cancelReason ?? 'no reason given'}` };
+      await this.record(run, resource, kind, event, 'cancelled', { startedAt, log, error, attempt: run.attempt });
+    }
+    return this.finish(run, 'cancelled', null);
+  }
+
+  private async record(
+    run: Run,
+    resource: Resource,
+    kind: RegisteredKind,
+    event: string,
+    outcome: TransitionOutcome,
+    details: {
+      startedAt: string;
+      outputs?: Record<string, unknown>;
+      log?: LogExcerpt;
+      attempt?: number;
+      error?: RunError;
+    },
+  ): Promise<Resource> {
+    const to = nextState(kind, resource.state, event);
+    const endedAt = this.now();
+    const outputs = redactSecrets(details.outputs ?? {});
+    try {
+      return await this.options.store.recordTransition({
+        transition: {
+          id: this.options.newId(),
+          seq: resource.seq + 1,
+          resourceId: resource.id,
+          kind: resource.kind,
+          runId: run.id,
+          from: resource.state,
+          to,
+          event,
+          attempt: details.attempt ?? 1,
+          startedAt: details.startedAt,
+          endedAt,
+          durationMs: Date.parse(endedAt) - Date.parse(details.startedAt),
+          outcome,
+          error: details.error ?? null,
+          outputs,
+          log: details.log?.toString() ?? '',
+          actor: run.requestedBy,
+        },
+        status: outputs,
+        releaseName: kind.terminalStates.has(to),
+      });
+    } catch (error) {
+      if (error instanceof SlipwayError && error.code === 'version_conflict') {
+        throw new SlipwayError('version_conflict', `Run ${run.id} lost its resource to a concurrent change.`);
+      }
+      throw error;
+    }
+  }
+
+  private async finish(run: Run, status: RunStatus, error: RunError | null): Promise<Run | null> {
+    const finishedAt = this.now();
+    const began = run.startedAt ?? run.createdAt;
+    return this.options.store.finishRun(run.id, ACTIVE, {
+      status,
+      error,
+      finishedAt,
+      durationMs: Date.parse(finishedAt) - Date.parse(began),
+    });
+  }
+
+  private context(
+    run: Run,
+    resource: Resource,
+    step: string,
+    attempt: number,
+    signal: AbortSignal,
+    log: LogExcerpt,
+  ): StepContext {
+    return {
+      resource,
+      run,
+      step,
+      attempt,
+      idempotencyToken: `${run.id}:${step}`,
+      signal,
+      log: (line) => log.append(line),
+    };
+  }
+
+  private now(): string {
+    return this.options.clock.now().toISOString();
+  }
+}
+
+/** The machine decides where an event leads; a refused event is a bug in the plan, not user input. */
+export function nextState(kind: RegisteredKind, from: string, event: string): string {
+  const machine = kind.definition.machine;
+  const snapshot = machine.resolveState({ value: from, context: {} });
+  const [next] = pureTransition(machine, snapshot, { type: event });
+  const to = typeof next.value === 'string' ? next.value : null;
+  if (!to || (to === from && !kind.graph.edges.some((edge) => edge.from === from && edge.event === event))) {
+    throw new Error(`${kind.definition.name}: event ${event} is not allowed in state ${from}`);
+  }
+  return to;
+}

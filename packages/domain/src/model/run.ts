@@ -1,0 +1,40 @@
+export const RUN_STATUSES = ['queued', 'running', 'cancelling', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isTerminalRunStatus(status: RunStatus): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
+export interface RunError {
+  code: string;
+  message: string;
+}
+
+/** One request to move one resource to a target state. */
+export interface Run {
+  id: string;
+  resourceId: string;
+  kind: string;
+  target: string;
+  status: RunStatus;
+  requestedBy: string;
+  reason: string | null;
+  force: boolean;
+  requestId: string | null;
+  idempotencyKey: string | null;
+  /** State of the resource when the run was accepted. */
+  fromState: string;
+  /** The provider step in progress (recorded before the provider is called, so a restart knows). */
+  step: string | null;
+  /** How many times the current step has been started; > 1 after a retry across a crash. */
+  attempt: number;
+  error: RunError | null;
+  cancelRequestedBy: string | null;
+  cancelReason: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}

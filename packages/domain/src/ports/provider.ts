@@ -1,0 +1,41 @@
+import type { Resource } from '../model/resource';
+import type { Run } from '../model/run';
+
+/** What a provider step gets: the resource as stored, the run, and the means to report and stop. */
+export interface StepContext<Spec = Record<string, unknown>> {
+  resource: Resource<Spec>;
+  run: Run;
+  step: string;
+  attempt: number;
+  /** Same on every attempt of this step of this run: pass it to cloud APIs so retries never duplicate. */
+  idempotencyToken: string;
+  /** Aborted when the run is cancelled or the process is shutting down. */
+  signal: AbortSignal;
+  /** Appends a line to the step's log excerpt. */
+  log(line: string): void;
+}
+
+export type StepOutcome =
+  | { ok: true; outputs: Record<string, unknown> }
+  | { ok: false; error: { code: string; message: string }; outputs?: Record<string, unknown> };
+
+export type StepHandler<Spec> = (context: StepContext<Spec>) => Promise<StepOutcome>;
+
+/** Does the real work for one kind on one backend. One handler per provider step of the kind. */
+export interface KindProvider<Spec = Record<string, unknown>> {
+  /** e.g. `local`, `ec2`: recorded on runs and used by analytics. */
+  backend: string;
+  steps: Record<string, StepHandler<Spec>>;
+  /** Undoes what an aborted step left behind. Called after cancel, before the CANCEL transition. */
+  cleanup?(context: StepContext<Spec>): Promise<void>;
+  /** Backend-specific checks of a spec at create/patch time; messages say what to fix. */
+  validateSpec?(spec: Spec): string[];
+}
+
+export function succeeded(outputs: Record<string, unknown> = {}): StepOutcome {
+  return { ok: true, outputs };
+}
+
+export function failed(code: string, message: string, outputs?: Record<string, unknown>): StepOutcome {
+  return outputs ? { ok: false, error: { code, message }, outputs } : { ok: false, error: { code, message } };
+}

@@ -1,0 +1,258 @@
+import { Value } from 'typebox/value';
+import { planPath } from '../engine/plan-path';
+import { SlipwayError } from '../errors/slipway-error';
+import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
+import { hasPermission, type Principal } from '../model/principal';
+import type { Page, Resource } from '../model/resource';
+import { isTerminalRunStatus, type Run } from '../model/run';
+import type { Transition } from '../model/transition';
+import type { Clock } from '../ports/clock';
+import type { Executor } from '../ports/executor';
+import type { KindProvider } from '../ports/provider';
+import type { ResourceQuery, Store, TransitionQuery } from '../ports/store';
+
+export interface ResourceServiceOptions {
+  store: Store;
+  kinds: KindRegistry;
+  providers: ReadonlyMap<string, KindProvider>;
+  executor: Executor;
+  clock: Clock;
+  newId: () => string;
+}
+
+export interface CreateResourceInput {
+  name: string;
+  spec: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+export interface PatchResourceInput {
+  spec?: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+export interface RunRequest {
+  target: string;
+  reason?: string;
+  force?: boolean;
+}
+
+export interface RequestMeta {
+  requestId?: string;
+  idempotencyKey?: string;
+}
+
+/** The one interface the API has to the engine: every operation checks permission first. */
+export class ResourceService {
+  constructor(private readonly options: ResourceServiceOptions) {}
+
+  async create(kindName: string, input: CreateResourceInput, principal: Principal): Promise<Resource> {
+    const kind = this.kind(kindName, principal, 'write');
+    this.validateSpec(kind, input.spec);
+    const now = this.now();
+    const resource: Resource = {
+      id: this.options.newId(),
+      kind: kind.definition.name,
+      name: input.name,
+      state: kind.graph.initial,
+      version: 1,
+      seq: 0,
+      spec: input.spec,
+      status: {},
+      labels: input.labels ?? {},
+      activeRunId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.options.store.createResource(resource);
+    return resource;
+  }
+
+  async get(kindName: string, id: string, principal: Principal): Promise<Resource> {
+    const kind = this.kind(kindName, principal, 'read');
+    return this.load(kind, id);
+  }
+
+  async list(kindName: string, query: Omit<ResourceQuery, 'kind'>, principal: Principal): Promise<Page<Resource>> {
+    const kind = this.kind(kindName, principal, 'read');
+    return this.options.store.listResources({ ...query, kind: kind.definition.name });
+  }
+
+  async patch(
+    kindName: string,
+    id: string,
+    input: PatchResourceInput,
+    expectedVersion: number | null,
+    principal: Principal,
+  ): Promise<Resource> {
+    const kind = this.kind(kindName, principal, 'write');
+    const resource = await this.load(kind, id);
+    if (expectedVersion !== null && expectedVersion !== resource.version) {
+      throw new SlipwayError(
+        'precondition_failed',
+        `If-Match names version ${expectedVersion} but the resource is at version ${resource.version}; GET it again and retry.`,
+        { currentVersion: resource.version },
+      );
+    }
+    if (input.spec) {
+      if (!kind.definition.editableIn.includes(resource.state)) {
+        throw new SlipwayError(
+          'not_editable',
+          `The spec of a ${kind.definition.name} can change only in state ${kind.definition.editableIn.join(' or ')}; this one is ${resource.state}.`,
+        );
+      }
+      if (resource.activeRunId) {
+        throw new SlipwayError('run_conflict', `Run ${resource.activeRunId} is active on this resource; wait for it or cancel it.`, {
+          activeRunId: resource.activeRunId,
+        });
+      }
+      this.validateSpec(kind, input.spec);
+    }
+    try {
+      return await this.options.store.patchResource(id, resource.version, input, this.now());
+    } catch (error) {
+      if (error instanceof SlipwayError && error.code === 'version_conflict' && expectedVersion !== null) {
+        throw new SlipwayError('precondition_failed', 'The resource changed while the patch was applied; GET it again and retry.');
+      }
+      throw error;
+    }
+  }
+
+  async requestRun(
+    kindName: string,
+    id: string,
+    request: RunRequest,
+    principal: Principal,
+    meta: RequestMeta = {},
+  ): Promise<Run> {
+    const kind = this.kind(kindName, principal, 'transition');
+    const target = kind.definition.targets[request.target];
+    if (!target) {
+      throw new SlipwayError(
+        'invalid_target',
+        `"${request.target}" is not a target a ${kind.definition.name} run can request; use one of: ${Object.keys(kind.definition.targets).join(', ')}.`,
+      );
+    }
+    const reason = request.reason?.trim() || null;
+    if (target.reasonRequired && !reason) {
+      throw new SlipwayError('reason_required', `A run to "${request.target}" needs a reason for the audit trail: set "reason".`);
+    }
+    const resource = await this.load(kind, id);
+    if (resource.activeRunId) throw runConflict(resource.activeRunId);
+    if (resource.state === request.target) {
+      throw new SlipwayError('already_in_target', `The ${kind.definition.name} is already ${resource.state}.`);
+    }
+    if (!planPath(kind.graph, resource.state, request.target)) {
+      throw new SlipwayError(
+        'unreachable_target',
+        `A ${kind.definition.name} in state "${resource.state}" cannot reach "${request.target}".`,
+        { state: resource.state },
+      );
+    }
+    const run: Run = {
+      id: this.options.newId(),
+      resourceId: resource.id,
+      kind: kind.definition.name,
+      target: request.target,
+      status: 'queued',
+      requestedBy: principal.id,
+      reason,
+      force: request.force ?? false,
+      requestId: meta.requestId ?? null,
+      idempotencyKey: meta.idempotencyKey ?? null,
+      fromState: resource.state,
+      step: null,
+      attempt: 0,
+      error: null,
+      cancelRequestedBy: null,
+      cancelReason: null,
+      createdAt: this.now(),
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+    };
+    await this.options.store.startRun(run);
+    await this.options.executor.submit(run.id);
+    return run;
+  }
+
+  async getRun(runId: string, principal: Principal): Promise<Run> {
+    const run = await this.options.store.getRun(runId);
+    if (!run) throw new SlipwayError('run_not_found', `No run with id "${runId}".`);
+    this.kind(run.kind, principal, 'read');
+    return run;
+  }
+
+  async cancelRun(runId: string, principal: Principal, reason?: string): Promise<Run> {
+    const run = await this.getRun(runId, principal);
+    this.kind(run.kind, principal, 'transition');
+    const { store } = this.options;
+    if (isTerminalRunStatus(run.status)) {
+      throw new SlipwayError('run_finished', `Run ${run.id} already ended ${run.status}; nothing to cancel.`);
+    }
+    const cancel = { cancelRequestedBy: principal.id, cancelReason: reason?.trim() || null };
+    // A queued run has not touched the resource: it ends here. Otherwise the walker cleans up.
+    const queued = await store.updateRun(run.id, ['queued'], { ...cancel, status: 'cancelling' });
+    if (queued) {
+      const now = this.now();
+      const ended = await store.finishRun(run.id, ['cancelling'], {
+        status: 'cancelled',
+        error: null,
+        finishedAt: now,
+        durationMs: Date.parse(now) - Date.parse(run.createdAt),
+      });
+      if (ended) return ended;
+    }
+    const running = await store.updateRun(run.id, ['running'], { ...cancel, status: 'cancelling' });
+    this.options.executor.abort(run.id);
+    return running ?? (await this.getRun(run.id, principal));
+  }
+
+  async listTransitions(query: TransitionQuery, principal: Principal): Promise<Page<Transition>> {
+    if (query.kind) this.kind(query.kind, principal, 'read');
+    else if (!hasPermission(principal, 'admin') && !this.options.kinds.all().every((k) => hasPermission(principal, `${k.definition.name}:read`))) {
+      throw new SlipwayError('forbidden', 'Reading the whole audit log needs read permission on every kind; filter by kind.');
+    }
+    return this.options.store.listTransitions(query);
+  }
+
+  private kind(name: string, principal: Principal, verb: 'read' | 'write' | 'transition'): RegisteredKind {
+    const kind = this.options.kinds.get(name);
+    const permission = `${kind.definition.name}:${verb}`;
+    if (!hasPermission(principal, permission)) {
+      throw new SlipwayError('forbidden', `This needs the "${permission}" permission.`);
+    }
+    return kind;
+  }
+
+  private async load(kind: RegisteredKind, id: string): Promise<Resource> {
+    const resource = await this.options.store.getResource(id);
+    if (!resource || resource.kind !== kind.definition.name) {
+      throw new SlipwayError('resource_not_found', `No ${kind.definition.name} with id "${id}".`);
+    }
+    return resource;
+  }
+
+  private validateSpec(kind: RegisteredKind, spec: Record<string, unknown>): void {
+    const schemaErrors = [...Value.Errors(kind.definition.spec, spec)].map(
+      (error) => `spec${error.instancePath.replaceAll('/', '.')}: ${error.message}`,
+    );
+    const provider = this.options.providers.get(kind.definition.name);
+    const problems = schemaErrors.length > 0 ? schemaErrors : (provider?.validateSpec?.(spec) ?? []);
+    if (problems.length > 0) {
+      throw new SlipwayError('invalid_spec', problems.join('; '), { problems });
+    }
+  }
+
+  private now(): string {
+    return this.options.clock.now().toISOString();
+  }
+}
+
+export function runConflict(activeRunId: string): SlipwayError {
+  return new SlipwayError(
+    'run_conflict',
+    `Run ${activeRunId} is already active on this resource; wait for it to end or cancel it (POST /v1/runs/${activeRunId}/cancel).`,
+    { activeRunId },
+  );
+}
