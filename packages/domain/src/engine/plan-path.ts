@@ -8,7 +8,8 @@ import { type GraphEdge, type MachineGraph, PROVIDER_EVENTS } from './machine-gr
 export function planPath(graph: MachineGraph, from: string, to: string): GraphEdge[] | null {
   if (from === to) return [];
   const walkable = graph.edges.filter(
-    (edge) => edge.event === 'SUCCESS' || !PROVIDER_EVENTS.includes(edge.event as (typeof PROVIDER_EVENTS)[number]),
+    (edge) =>
+      edge.event === 'SUCCESS' || !PROVIDER_EVENTS.includes(edge.event as (typeof PROVIDER_EVENTS)[number]),
   );
   const cameFrom = new Map<string, GraphEdge>();
   const queue = [from];

@@ -1,7 +1,6 @@
 import { transition as pureTransition } from 'xstate';
 import { SlipwayError } from '../errors/slipway-error';
-import type { RegisteredKind } from '../kinds/kind-registry';
-import type { KindRegistry } from '../kinds/kind-registry';
+import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
 import { isTerminalRunStatus, type Run, type RunError, type RunStatus } from '../model/run';
 import type { TransitionOutcome } from '../model/transition';
@@ -46,7 +45,8 @@ export class RunWalker {
       run = await store.getRun(runId);
       if (!run || isTerminalRunStatus(run.status)) return run;
       const resource = await store.getResource(run.resourceId);
-      if (!resource) return this.finish(run, 'failed', { code: 'resource_missing', message: 'The resource is gone.' });
+      if (!resource)
+        return this.finish(run, 'failed', { code: 'resource_missing', message: 'The resource is gone.' });
       const step = kind.graph.states.find((state) => state.name === resource.state)?.step ?? null;
       if (run.status === 'cancelling') return this.cancel(run, resource, kind, step, signal);
       if (step) {
@@ -84,7 +84,8 @@ export class RunWalker {
     const outcome = await this.callProvider(kind, step, context);
     if (signal.aborted && signal.reason === SHUTDOWN) return current;
     const after = await store.getRun(run.id);
-    if (after?.status === 'cancelling') return this.cancel(after, resource, kind, step, signal, log, startedAt);
+    if (after?.status === 'cancelling')
+      return this.cancel(after, resource, kind, step, signal, log, startedAt);
     if (outcome.ok) {
       await this.record(current, resource, kind, 'SUCCESS', 'succeeded', {
         startedAt,
@@ -108,7 +109,10 @@ export class RunWalker {
     const provider = this.options.providers.get(kind.definition.name);
     const handler = provider?.steps[step];
     if (!handler) {
-      return { ok: false, error: { code: 'no_provider', message: `No provider implements ${kind.definition.name}.${step}.` } };
+      return {
+        ok: false,
+        error: { code: 'no_provider', message: `No provider implements ${kind.definition.name}.${step}.` },
+      };
     }
     try {
       return await handler(context);
@@ -139,8 +143,16 @@ export class RunWalker {
       const event = kind.graph.edges.some((edge) => edge.from === resource.state && edge.event === 'CANCEL')
         ? 'CANCEL'
         : 'FAILURE';
-      const error = { code: 'cancelled', message: `Cancelled by ${run.cancelRequestedBy ?? 'unknown'}: ${run.cancelReason ?? 'no reason given'}` };
-      await this.record(run, resource, kind, event, 'cancelled', { startedAt, log, error, attempt: run.attempt });
+      const error = {
+        code: 'cancelled',
+        message: `Cancelled by ${run.cancelRequestedBy ?? 'unknown'}: ${run.cancelReason ?? 'no reason given'}`,
+      };
+      await this.record(run, resource, kind, event, 'cancelled', {
+        startedAt,
+        log,
+        error,
+        attempt: run.attempt,
+      });
     }
     return this.finish(run, 'cancelled', null);
   }

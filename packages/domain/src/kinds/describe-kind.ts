@@ -7,7 +7,13 @@ export interface KindDescription {
   title: string;
   description: string;
   initialState: string;
-  states: { name: string; step: string | null; final: boolean; requestable: boolean; description: string | null }[];
+  states: {
+    name: string;
+    step: string | null;
+    final: boolean;
+    requestable: boolean;
+    description: string | null;
+  }[];
   transitions: { from: string; to: string; event: string }[];
   steps: string[];
   targets: { state: string; description: string; reasonRequired: boolean }[];

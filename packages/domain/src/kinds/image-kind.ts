@@ -43,7 +43,14 @@ const imageSpec = Type.Object(
 );
 
 const imageMachine = setup({
-  types: {} as { events: { type: 'BUILD' } | { type: 'DESTROY' } | { type: 'SUCCESS' } | { type: 'FAILURE' } | { type: 'CANCEL' } },
+  types: {} as {
+    events:
+      | { type: 'BUILD' }
+      | { type: 'DESTROY' }
+      | { type: 'SUCCESS' }
+      | { type: 'FAILURE' }
+      | { type: 'CANCEL' };
+  },
 }).createMachine({
   id: 'image',
   initial: 'pending',
@@ -51,7 +58,10 @@ const imageMachine = setup({
     pending: { on: { BUILD: 'building', DESTROY: 'destroying' } },
     building: { meta: { step: 'build' }, on: { SUCCESS: 'built', FAILURE: 'failed', CANCEL: 'pending' } },
     built: { on: { DESTROY: 'destroying' } },
-    destroying: { meta: { step: 'destroy' }, on: { SUCCESS: 'destroyed', FAILURE: 'failed', CANCEL: 'failed' } },
+    destroying: {
+      meta: { step: 'destroy' },
+      on: { SUCCESS: 'destroyed', FAILURE: 'failed', CANCEL: 'failed' },
+    },
     failed: { on: { BUILD: 'building', DESTROY: 'destroying' } },
     destroyed: { type: 'final' },
   },
@@ -64,10 +74,17 @@ export const imageKind = defineKind({
   description:
     'A baked machine image. On the local provider, an app directory copied into the data directory and built there.',
   spec: imageSpec,
-  specExample: { source: 'examples/hello-app', build: 'npm run build', start: 'node server.js', version: '1.0.0' },
+  specExample: {
+    source: 'examples/hello-app',
+    build: 'npm run build',
+    start: 'node server.js',
+    version: '1.0.0',
+  },
   machine: imageMachine,
   targets: {
-    built: { description: 'Build the image; it is built only once the build exited 0 and its files are present.' },
+    built: {
+      description: 'Build the image; it is built only once the build exited 0 and its files are present.',
+    },
     destroyed: { description: 'Remove the image and everything built for it.', reasonRequired: true },
   },
   editableIn: ['pending', 'failed'],

@@ -1,5 +1,5 @@
-import { SlipwayError } from '../errors/slipway-error';
 import { type MachineGraph, machineGraph } from '../engine/machine-graph';
+import { SlipwayError } from '../errors/slipway-error';
 import type { KindDefinition } from './kind-definition';
 
 export interface RegisteredKind {
@@ -29,7 +29,10 @@ export class KindRegistry {
   get(name: string): RegisteredKind {
     const entry = this.byName.get(name);
     if (!entry) {
-      throw new SlipwayError('kind_not_found', `No kind "${name}". Known kinds: ${[...this.byName.keys()].join(', ')}.`);
+      throw new SlipwayError(
+        'kind_not_found',
+        `No kind "${name}". Known kinds: ${[...this.byName.keys()].join(', ')}.`,
+      );
     }
     return entry;
   }

@@ -83,7 +83,9 @@ export interface Store {
   updateRun(
     id: string,
     from: readonly RunStatus[],
-    changes: Partial<Pick<Run, 'status' | 'step' | 'attempt' | 'startedAt' | 'cancelRequestedBy' | 'cancelReason'>>,
+    changes: Partial<
+      Pick<Run, 'status' | 'step' | 'attempt' | 'startedAt' | 'cancelRequestedBy' | 'cancelReason'>
+    >,
   ): Promise<Run | null>;
   /**
    * Ends a run (terminal status) and clears the resource's `activeRunId`, atomically, if the run's

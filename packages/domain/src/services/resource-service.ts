@@ -73,7 +73,11 @@ export class ResourceService {
     return this.load(kind, id);
   }
 
-  async list(kindName: string, query: Omit<ResourceQuery, 'kind'>, principal: Principal): Promise<Page<Resource>> {
+  async list(
+    kindName: string,
+    query: Omit<ResourceQuery, 'kind'>,
+    principal: Principal,
+  ): Promise<Page<Resource>> {
     const kind = this.kind(kindName, principal, 'read');
     return this.options.store.listResources({ ...query, kind: kind.definition.name });
   }
@@ -102,9 +106,13 @@ export class ResourceService {
         );
       }
       if (resource.activeRunId) {
-        throw new SlipwayError('run_conflict', `Run ${resource.activeRunId} is active on this resource; wait for it or cancel it.`, {
-          activeRunId: resource.activeRunId,
-        });
+        throw new SlipwayError(
+          'run_conflict',
+          `Run ${resource.activeRunId} is active on this resource; wait for it or cancel it.`,
+          {
+            activeRunId: resource.activeRunId,
+          },
+        );
       }
       this.validateSpec(kind, input.spec);
     }
@@ -112,7 +120,10 @@ export class ResourceService {
       return await this.options.store.patchResource(id, resource.version, input, this.now());
     } catch (error) {
       if (error instanceof SlipwayError && error.code === 'version_conflict' && expectedVersion !== null) {
-        throw new SlipwayError('precondition_failed', 'The resource changed while the patch was applied; GET it again and retry.');
+        throw new SlipwayError(
+          'precondition_failed',
+          'The resource changed while the patch was applied; GET it again and retry.',
+        );
       }
       throw error;
     }
@@ -135,12 +146,18 @@ export class ResourceService {
     }
     const reason = request.reason?.trim() || null;
     if (target.reasonRequired && !reason) {
-      throw new SlipwayError('reason_required', `A run to "${request.target}" needs a reason for the audit trail: set "reason".`);
+      throw new SlipwayError(
+        'reason_required',
+        `A run to "${request.target}" needs a reason for the audit trail: set "reason".`,
+      );
     }
     const resource = await this.load(kind, id);
     if (resource.activeRunId) throw runConflict(resource.activeRunId);
     if (resource.state === request.target) {
-      throw new SlipwayError('already_in_target', `The ${kind.definition.name} is already ${resource.state}.`);
+      throw new SlipwayError(
+        'already_in_target',
+        `The ${kind.definition.name} is already ${resource.state}.`,
+      );
     }
     if (!planPath(kind.graph, resource.state, request.target)) {
       throw new SlipwayError(
@@ -210,8 +227,14 @@ export class ResourceService {
 
   async listTransitions(query: TransitionQuery, principal: Principal): Promise<Page<Transition>> {
     if (query.kind) this.kind(query.kind, principal, 'read');
-    else if (!hasPermission(principal, 'admin') && !this.options.kinds.all().every((k) => hasPermission(principal, `${k.definition.name}:read`))) {
-      throw new SlipwayError('forbidden', 'Reading the whole audit log needs read permission on every kind; filter by kind.');
+    else if (
+      !hasPermission(principal, 'admin') &&
+      !this.options.kinds.all().every((k) => hasPermission(principal, `${k.definition.name}:read`))
+    ) {
+      throw new SlipwayError(
+        'forbidden',
+        'Reading the whole audit log needs read permission on every kind; filter by kind.',
+      );
     }
     return this.options.store.listTransitions(query);
   }

@@ -1,0 +1,55 @@
+import type { KindRegistry, ResourceService, Store } from '@slipway/domain';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { ulid } from 'ulid';
+import type { Authenticator } from './auth/admin-token';
+import { installAuthentication } from './http/authentication';
+import { installIdempotency, installIdempotencyRelease } from './http/idempotency';
+import { installJsonBodyParser } from './http/json-body-parser';
+import { installOpenApi } from './http/openapi';
+import { installProblemHandlers } from './http/problem-handlers';
+import { installValidatorCompilers } from './http/validator-compilers';
+import { registerHealthRoutes } from './routes/health-routes';
+import { registerKindRoutes } from './routes/kind-routes';
+import { registerKindsRoutes } from './routes/kinds-routes';
+import { registerRunRoutes } from './routes/run-routes';
+
+export interface AppOptions {
+  service: ResourceService;
+  kinds: KindRegistry;
+  store: Store;
+  authenticator: Authenticator;
+  /** pino options, or false for silence (tests). @defaultValue false */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP app without listening; tests drive it with `inject`, main.ts listens. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : ulid();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  installValidatorCompilers(app);
+  installJsonBodyParser(app);
+  installProblemHandlers(app);
+  installAuthentication(app, options.authenticator);
+  installIdempotency(app, options.store);
+  installIdempotencyRelease(app, options.store);
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  await installOpenApi(app);
+  registerHealthRoutes(app, options.store);
+  registerKindsRoutes(app, options.kinds);
+  registerKindRoutes(app, options.kinds, options.service);
+  registerRunRoutes(app, options.service);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,65 @@
+import { isAbsolute, resolve } from 'node:path';
+
+/** Everything Slipway reads from the environment, validated at startup. */
+export interface SlipwayConfig {
+  host: string;
+  port: number;
+  /** @defaultValue ./.slipway */
+  dataDir: string;
+  adminToken: string | undefined;
+  /** Runs walked at once by the inline executor. @defaultValue 4 */
+  concurrency: number;
+  /** Directories image sources must live under; empty means anywhere. */
+  imageSourceRoots: string[];
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SlipwayConfig {
+  for (const name of ['MONGO_URL', 'REDIS_URL', 'AWS_REGION']) {
+    if (env[name]) {
+      throw new ConfigError(
+        name,
+        'is set, but this build of Slipway runs only on its embedded default (lmdb store, inline executor, local provider); unset it',
+      );
+    }
+  }
+  const adminToken = env.SLIPWAY_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && !/^[\x21-\x7E]{16,256}$/.test(adminToken)) {
+    throw new ConfigError('SLIPWAY_ADMIN_TOKEN', 'must be 16-256 printable characters without spaces');
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const roots = (env.SLIPWAY_IMAGE_SOURCE_ROOTS ?? '').split(':').filter((root) => root.length > 0);
+  return {
+    host: env.HOST || '127.0.0.1',
+    port: integer(env, 'PORT', 7070, 0, 65535),
+    dataDir: resolve(cwd, env.SLIPWAY_DATA_DIR || '.slipway'),
+    adminToken,
+    concurrency: integer(env, 'SLIPWAY_CONCURRENCY', 4, 1, 64),
+    imageSourceRoots: roots.map((root) => (isAbsolute(root) ? root : resolve(cwd, root))),
+    logLevel,
+  };
+}

@@ -1,0 +1,68 @@
+import { type ErrorCode, isSlipwayError } from '@slipway/domain';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { problem, sendProblem } from './problem';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'route_not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+interface AjvIssue {
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `body.spec.source`, with the missing or extra property named, so the message says what to fix. */
+function fieldProblems(context: string, issues: readonly AjvIssue[]) {
+  return issues.map((issue) => {
+    const base = `${context}${issue.instancePath.replaceAll('/', '.')}`;
+    const missing = issue.params.missingProperty;
+    const extra = issue.params.additionalProperty;
+    if (typeof missing === 'string') return { path: `${base}.${missing}`, message: 'is required' };
+    if (typeof extra === 'string')
+      return { path: `${base}.${extra}`, message: 'is not a known property; remove it' };
+    const allowed = issue.params.allowedValues;
+    const suffix = Array.isArray(allowed) ? `: ${allowed.join(', ')}` : '';
+    return { path: base, message: `${issue.message ?? 'is not valid'}${suffix}` };
+  });
+}
+
+/** Every error leaves as application/problem+json with a catalog code; nothing leaks a stack. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isSlipwayError(error)) return sendProblem(reply, problem(error.code, error.message, error.details));
+    if (error.validation) {
+      const errors = fieldProblems(error.validationContext ?? 'request', error.validation as AjvIssue[]);
+      const detail = errors.map((entry) => `${entry.path}: ${entry.message}`).join('; ');
+      return sendProblem(reply, problem('validation_failed', detail, { errors }));
+    }
+    const status = error.statusCode ?? 500;
+    const code = CODE_BY_STATUS[status];
+    if (status < 500 && code) return sendProblem(reply, problem(code, error.message));
+    if (status < 500) return sendProblem(reply, problem('validation_failed', error.message));
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(
+      reply,
+      problem(
+        'internal_error',
+        'Slipway failed to answer; the requestId finds the details in the server log.',
+      ),
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      problem(
+        'route_not_found',
+        `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`,
+      ),
+    ),
+  );
+}

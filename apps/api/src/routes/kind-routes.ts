@@ -1,0 +1,168 @@
+import type { KindRegistry, RegisteredKind, ResourceService } from '@slipway/domain';
+import type { FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
+import { Type } from 'typebox';
+import { principalOf } from '../http/authentication';
+import { etagOf, versionFromIfMatch } from '../http/etag';
+import { problemResponses } from '../http/problem';
+import { toResourceEntity } from '../mappers/resource-entity';
+import { IdempotencyHeaders } from '../schemas/common-schemas';
+import { resourceSchemas } from '../schemas/resource-schemas';
+import { RunEntity } from '../schemas/run-schemas';
+
+const IdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, description: 'The resource id.' }),
+});
+const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description: 'ETag from a GET; the patch is refused (412) if the resource changed since.',
+    }),
+  ),
+});
+
+function parseLabels(pairs: string[] | undefined): Record<string, string> | undefined {
+  if (!pairs || pairs.length === 0) return undefined;
+  return Object.fromEntries(
+    pairs.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}
+
+/** Create, list, read, patch and run: generated for every kind from its declaration. */
+export function registerKindRoutes(
+  app: FastifyInstance,
+  kinds: KindRegistry,
+  service: ResourceService,
+): void {
+  for (const kind of kinds.all()) registerKind(app, kind, service);
+}
+
+function registerKind(app: FastifyInstance, kind: RegisteredKind, service: ResourceService): void {
+  const { name, plural, title } = kind.definition;
+  const schemas = resourceSchemas(kind);
+  const base = `/v1/${plural}`;
+  const tags = [plural];
+  type Create = Static<typeof schemas.createBody>;
+  type Patch = Static<typeof schemas.patchBody>;
+  type ListQuery = Static<typeof schemas.listQuery>;
+  type RunBody = Static<typeof schemas.runBody>;
+
+  app.post<{ Body: Create }>(
+    base,
+    {
+      schema: {
+        operationId: `create${title}`,
+        summary: `Create ${name === 'image' ? 'an' : 'a'} ${name}`,
+        description: `Declares a new ${name} in state "${kind.graph.initial}". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.`,
+        tags,
+        headers: IdempotencyHeaders,
+        body: schemas.createBody,
+        response: { 201: schemas.entity, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const resource = await service.create(name, request.body, principalOf(request));
+      reply.code(201).header('location', `${base}/${resource.id}`).header('etag', etagOf(resource.version));
+      return toResourceEntity(resource);
+    },
+  );
+
+  app.get<{ Querystring: ListQuery }>(
+    base,
+    {
+      schema: {
+        operationId: `list${title}s`,
+        summary: `List ${plural}`,
+        description: `Newest first. Filter by state and labels; page with limit and cursor.`,
+        tags,
+        querystring: schemas.listQuery,
+        response: { 200: schemas.list, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { state, label, limit, cursor } = request.query;
+      const page = await service.list(
+        name,
+        { state, labels: parseLabels(label), limit: limit ?? 50, cursor },
+        principalOf(request),
+      );
+      return { items: page.items.map(toResourceEntity), nextCursor: page.nextCursor };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    `${base}/:id`,
+    {
+      schema: {
+        operationId: `get${title}`,
+        summary: `Get ${name === 'image' ? 'an' : 'a'} ${name}`,
+        description: `The ${name} with its state, spec, provider status and active run. The ETag header carries its version for If-Match.`,
+        tags,
+        params: IdParams,
+        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const resource = await service.get(name, request.params.id, principalOf(request));
+      reply.header('etag', etagOf(resource.version));
+      return toResourceEntity(resource);
+    },
+  );
+
+  app.patch<{ Params: Static<typeof IdParams>; Body: Patch; Headers: Static<typeof IfMatchHeaders> }>(
+    `${base}/:id`,
+    {
+      schema: {
+        operationId: `patch${title}`,
+        summary: `Change a ${name}'s labels or spec`,
+        description: `Replaces labels and/or spec. The spec can change only in states ${kind.definition.editableIn.join(', ')} and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.`,
+        tags,
+        params: IdParams,
+        headers: IfMatchHeaders,
+        body: schemas.patchBody,
+        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const resource = await service.patch(
+        name,
+        request.params.id,
+        request.body,
+        versionFromIfMatch(request.headers['if-match']),
+        principalOf(request),
+      );
+      reply.header('etag', etagOf(resource.version));
+      return toResourceEntity(resource);
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: RunBody }>(
+    `${base}/:id/runs`,
+    {
+      schema: {
+        operationId: `run${title}`,
+        summary: `Move a ${name} to a target state`,
+        description: `Starts a run that walks the ${name}'s state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. Targets: ${Object.entries(
+          kind.definition.targets,
+        )
+          .map(([state, target]) => `${state}${target.reasonRequired ? ' (reason required)' : ''}`)
+          .join(', ')}.`,
+        tags,
+        params: IdParams,
+        headers: IdempotencyHeaders,
+        body: schemas.runBody,
+        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const idempotencyKey = request.headers['idempotency-key'];
+      const run = await service.requestRun(name, request.params.id, request.body, principalOf(request), {
+        requestId: request.id,
+        idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      });
+      reply.code(202).header('location', `/v1/runs/${run.id}`);
+      return run;
+    },
+  );
+}

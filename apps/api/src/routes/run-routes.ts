@@ -1,0 +1,70 @@
+import type { ResourceService } from '@slipway/domain';
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { principalOf } from '../http/authentication';
+import { problemResponses } from '../http/problem';
+import { IdempotencyHeaders } from '../schemas/common-schemas';
+import { CancelBody, RunEntity, TransitionPage, TransitionQuery } from '../schemas/run-schemas';
+
+const RunParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, description: 'The run id.' }),
+});
+
+export function registerRunRoutes(app: FastifyInstance, service: ResourceService): void {
+  app.get<{ Params: Static<typeof RunParams> }>(
+    '/v1/runs/:id',
+    {
+      schema: {
+        operationId: 'getRun',
+        summary: 'Get a run',
+        description:
+          'Status, current step and attempt, timings and error of a run. Poll it to follow progress.',
+        tags: ['runs'],
+        params: RunParams,
+        response: { 200: RunEntity, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => service.getRun(request.params.id, principalOf(request)),
+  );
+
+  app.post<{ Params: Static<typeof RunParams>; Body: Static<typeof CancelBody> | undefined }>(
+    '/v1/runs/:id/cancel',
+    {
+      schema: {
+        operationId: 'cancelRun',
+        summary: 'Cancel a run',
+        description:
+          'A queued run ends cancelled at once. A running one is marked cancelling: its provider step is aborted, cleanup runs, the resource leaves the working state through a recorded CANCEL transition, and the run ends cancelled. 409 if the run already ended.',
+        tags: ['runs'],
+        params: RunParams,
+        headers: IdempotencyHeaders,
+        body: CancelBody,
+        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const run = await service.cancelRun(request.params.id, principalOf(request), request.body?.reason);
+      reply.code(202).header('location', `/v1/runs/${run.id}`);
+      return run;
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof TransitionQuery> }>(
+    '/v1/transitions',
+    {
+      schema: {
+        operationId: 'listTransitions',
+        summary: 'Search the audit log',
+        description:
+          'Every state change of every resource, oldest first: who, which run, from/to, event, outcome, duration, provider outputs and a log excerpt. Filter by kind, resource, run, actor, outcome and time (on endedAt).',
+        tags: ['audit'],
+        querystring: TransitionQuery,
+        response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const { limit, ...filters } = request.query;
+      return service.listTransitions({ ...filters, limit: limit ?? 50 }, principalOf(request));
+    },
+  );
+}

@@ -1,0 +1,91 @@
+import { RUN_STATUSES, TRANSITION_OUTCOMES } from '@slipway/domain';
+import { Type } from 'typebox';
+import { Cursor, Id, Limit, page, Timestamp } from './common-schemas';
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const ErrorInfo = Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]);
+
+export const RunEntity = Type.Object(
+  {
+    id: Id,
+    resourceId: Id,
+    kind: Type.String(),
+    target: Type.String(),
+    status: Type.Union(
+      RUN_STATUSES.map((status) => Type.Literal(status)),
+      { description: 'queued → running → succeeded | failed; cancelling → cancelled.' },
+    ),
+    requestedBy: Type.String(),
+    reason: NullableString,
+    force: Type.Boolean(),
+    requestId: NullableString,
+    idempotencyKey: NullableString,
+    fromState: Type.String(),
+    step: Type.Union([Type.String(), Type.Null()], { description: 'Provider step in progress or last run.' }),
+    attempt: Type.Integer({
+      minimum: 0,
+      description: 'Attempts of the current step (>1 after a retry across a restart).',
+    }),
+    error: ErrorInfo,
+    cancelRequestedBy: NullableString,
+    cancelReason: NullableString,
+    createdAt: Timestamp,
+    startedAt: Type.Union([Timestamp, Type.Null()]),
+    finishedAt: Type.Union([Timestamp, Type.Null()]),
+    durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { description: 'One request to move one resource to a target state.' },
+);
+
+export const CancelBody = Type.Union(
+  [
+    Type.Object(
+      { reason: Type.Optional(Type.String({ maxLength: 1000, description: 'Why; recorded on the run.' })) },
+      { additionalProperties: false },
+    ),
+    Type.Null(),
+  ],
+  { examples: [{ reason: 'wrong source directory' }] },
+);
+
+export const TransitionEntity = Type.Object(
+  {
+    id: Id,
+    seq: Type.Integer({ minimum: 1, description: 'Per-resource sequence number.' }),
+    resourceId: Id,
+    kind: Type.String(),
+    runId: Id,
+    from: Type.String(),
+    to: Type.String(),
+    event: Type.String(),
+    attempt: Type.Integer({ minimum: 0 }),
+    startedAt: Timestamp,
+    endedAt: Timestamp,
+    durationMs: Type.Integer(),
+    outcome: Type.Union(TRANSITION_OUTCOMES.map((outcome) => Type.Literal(outcome))),
+    error: ErrorInfo,
+    outputs: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'Provider outputs, secrets redacted.',
+    }),
+    log: Type.String({ description: 'Bounded tail of the step\u2019s output.' }),
+    actor: Type.String(),
+  },
+  { description: 'One persisted state change: the audit record.' },
+);
+
+export const TransitionQuery = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    resourceId: Type.Optional(Id),
+    runId: Type.Optional(Id),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    outcome: Type.Optional(Type.Union(TRANSITION_OUTCOMES.map((outcome) => Type.Literal(outcome)))),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Ended at or after (inclusive).' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Ended before (exclusive).' })),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+
+export const TransitionPage = page(TransitionEntity, 'A page of transitions, oldest first.');

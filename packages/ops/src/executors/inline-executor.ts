@@ -1,0 +1,87 @@
+import { type Executor, type RunWalker, SHUTDOWN, type Store } from '@slipway/domain';
+import PQueue from 'p-queue';
+
+export interface InlineExecutorOptions {
+  walker: RunWalker;
+  store: Store;
+  /**
+   * How many runs walk at once in this process.
+   * @defaultValue 4
+   */
+  concurrency?: number;
+  /** Where walk failures that are not run outcomes (store errors, bugs) are reported. */
+  onError?: (runId: string, error: unknown) => void;
+}
+
+/**
+ * Walks runs in this process, in the background, with bounded concurrency. Durable because the
+ * queue is only a cache of the store: `recover()` at start picks up every unfinished run.
+ */
+export class InlineExecutor implements Executor {
+  private readonly queue: PQueue;
+  private readonly controllers = new Map<string, AbortController>();
+  private readonly pending = new Set<string>();
+  private closing = false;
+
+  constructor(private readonly options: InlineExecutorOptions) {
+    this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
+  }
+
+  async submit(runId: string): Promise<void> {
+    if (this.closing || this.pending.has(runId)) return;
+    this.pending.add(runId);
+    void this.queue.add(() => this.execute(runId));
+  }
+
+  abort(runId: string): void {
+    this.controllers.get(runId)?.abort('cancel');
+  }
+
+  async recover(): Promise<number> {
+    const runs = await this.options.store.listUnfinishedRuns();
+    for (const run of runs) await this.submit(run.id);
+    return runs.length;
+  }
+
+  async idle(): Promise<void> {
+    await this.queue.onIdle();
+  }
+
+  /** Aborts walks in progress with SHUTDOWN: their runs stay unfinished for the next start to resume. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.queue.clear();
+    for (const controller of this.controllers.values()) controller.abort(SHUTDOWN);
+    await this.queue.onIdle();
+  }
+
+  private async execute(runId: string): Promise<void> {
+    const controller = new AbortController();
+    this.controllers.set(runId, controller);
+    try {
+      await this.options.walker.walk(runId, controller.signal);
+    } catch (error) {
+      this.options.onError?.(runId, error);
+      await this.failRun(runId, error);
+    } finally {
+      this.controllers.delete(runId);
+      this.pending.delete(runId);
+    }
+  }
+
+  /** A walk that blew up must not leave its run dangling with the resource locked. */
+  private async failRun(runId: string, error: unknown): Promise<void> {
+    if (this.closing) return;
+    const run = await this.options.store.getRun(runId).catch(() => null);
+    if (!run) return;
+    const finishedAt = new Date().toISOString();
+    await this.options.store
+      .finishRun(runId, ['queued', 'running', 'cancelling'], {
+        status: 'failed',
+        error: { code: 'executor_error', message: error instanceof Error ? error.message : String(error) },
+        finishedAt,
+        durationMs: Date.parse(finishedAt) - Date.parse(run.startedAt ?? run.createdAt),
+      })
+      .catch((finishError: unknown) => this.options.onError?.(runId, finishError));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './executors/inline-executor';
+export * from './local/local-image-provider';
