@@ -1,0 +1,61 @@
+import type { Resource, Run, StoredResponse, Transition } from '@slipway/domain';
+import { type Database, type Key, open, type RootDatabase } from 'lmdb';
+
+/** What an idempotency key holds: a claim while the first request runs, its response after. */
+export type IdempotencyRecord =
+  | { state: 'reserved'; fingerprint: string; reservedAt: string }
+  | { state: 'completed'; fingerprint: string; response: StoredResponse };
+
+/** Index entries carry everything in their key; the value is only a marker. */
+export type IndexDatabase = Database<true, Key>;
+
+/** The named databases of one lmdb environment; every write spans them in one transaction. */
+export interface LmdbDatabases {
+  root: RootDatabase<unknown, Key>;
+  /** id → resource */
+  resources: Database<Resource, string>;
+  /** [kind, id]: resources of a kind in id (= creation) order */
+  resourcesByKind: IndexDatabase;
+  /** [kind, name] → id of the live resource holding the name */
+  names: Database<string, Key>;
+  /** id → run */
+  runs: Database<Run, string>;
+  /** run ids that are not terminal yet: what a restart must resume */
+  unfinishedRuns: Database<true, string>;
+  /** id → transition */
+  transitions: Database<Transition, string>;
+  /** [endedAt, id] */
+  transitionsByTime: IndexDatabase;
+  /** [resourceId, endedAt, id] */
+  transitionsByResource: IndexDatabase;
+  /** [runId, endedAt, id] */
+  transitionsByRun: IndexDatabase;
+  /** [kind, endedAt, id] */
+  transitionsByKind: IndexDatabase;
+  /** scoped key → record */
+  idempotency: Database<IdempotencyRecord, string>;
+  /** key → value */
+  settings: Database<string, string>;
+}
+
+export function openDatabases(path: string): LmdbDatabases {
+  // The cache stays off: every read then decodes a fresh object, so nothing a caller mutates can
+  // leak back into what the next caller reads.
+  const root = open<unknown, Key>({ path, maxDbs: 32 });
+  const index = (name: string): IndexDatabase => root.openDB<true, Key>(name, {});
+  return {
+    root,
+    resources: root.openDB<Resource, string>('resources', {}),
+    resourcesByKind: index('resourcesByKind'),
+    names: root.openDB<string, Key>('names', {}),
+    runs: root.openDB<Run, string>('runs', {}),
+    unfinishedRuns: root.openDB<true, string>('unfinishedRuns', {}),
+    transitions: root.openDB<Transition, string>('transitions', {}),
+    transitionsByTime: index('transitionsByTime'),
+    transitionsByResource: index('transitionsByResource'),
+    transitionsByRun: index('transitionsByRun'),
+    transitionsByKind: index('transitionsByKind'),
+    idempotency: root.openDB<IdempotencyRecord, string>('idempotency', {}),
+    settings: root.openDB<string, string>('settings', {}),
+  };
+}

@@ -1,0 +1,145 @@
+import { mkdir } from 'node:fs/promises';
+import {
+  type IdempotencyReservation,
+  type Page,
+  type Resource,
+  type ResourcePatch,
+  type ResourceQuery,
+  type Run,
+  type RunStatus,
+  SlipwayError,
+  type Store,
+  type StoredResponse,
+  type Transition,
+  type TransitionQuery,
+  type TransitionWrite,
+} from '@slipway/domain';
+import * as idempotency from './idempotency-operations';
+import { type LmdbDatabases, openDatabases } from './lmdb-databases';
+import * as resources from './resource-operations';
+import * as runs from './run-operations';
+import * as transitions from './transition-operations';
+
+export interface LmdbStoreOptions {
+  /** Directory of the lmdb environment; created when missing. */
+  path: string;
+}
+
+/**
+ * The embedded store. Each write is one lmdb child transaction: its reads see every write committed
+ * before it, writes of one process and of other processes on the same files are serialized by
+ * lmdb's write lock, and a refusal (a thrown error) rolls back whatever the callback had written.
+ * Inputs are cloned when a call is made, because the transaction runs a little later and the
+ * caller may reuse its objects meanwhile.
+ */
+export class LmdbStore implements Store {
+  private closed = false;
+
+  private constructor(private readonly dbs: LmdbDatabases) {}
+
+  static async open(options: LmdbStoreOptions): Promise<LmdbStore> {
+    await mkdir(options.path, { recursive: true });
+    return new LmdbStore(openDatabases(options.path));
+  }
+
+  async createResource(resource: Resource): Promise<void> {
+    const copy = structuredClone(resource);
+    await this.write(() => resources.insertResource(this.dbs, copy));
+  }
+
+  async getResource(id: string): Promise<Resource | null> {
+    return this.dbs.resources.get(id) ?? null;
+  }
+
+  async listResources(query: ResourceQuery): Promise<Page<Resource>> {
+    return resources.listResources(this.dbs, query);
+  }
+
+  async patchResource(
+    id: string,
+    expectedVersion: number,
+    patch: ResourcePatch,
+    at: string,
+  ): Promise<Resource> {
+    const copy = structuredClone(patch);
+    return this.write(() => resources.patchResource(this.dbs, id, expectedVersion, copy, at));
+  }
+
+  async startRun(run: Run): Promise<void> {
+    const copy = structuredClone(run);
+    await this.write(() => runs.startRun(this.dbs, copy));
+  }
+
+  async getRun(id: string): Promise<Run | null> {
+    return this.dbs.runs.get(id) ?? null;
+  }
+
+  async updateRun(id: string, from: readonly RunStatus[], changes: runs.RunChanges): Promise<Run | null> {
+    const copy = structuredClone(changes);
+    const statuses = [...from];
+    return this.write(() => runs.updateRun(this.dbs, id, statuses, copy));
+  }
+
+  async finishRun(id: string, from: readonly RunStatus[], end: runs.RunEnd): Promise<Run | null> {
+    const copy = structuredClone(end);
+    const statuses = [...from];
+    return this.write(() => runs.finishRun(this.dbs, id, statuses, copy));
+  }
+
+  async listUnfinishedRuns(): Promise<Run[]> {
+    return runs.listUnfinishedRuns(this.dbs);
+  }
+
+  async recordTransition(write: TransitionWrite): Promise<Resource> {
+    const copy = structuredClone(write);
+    return this.write(() => transitions.recordTransition(this.dbs, copy));
+  }
+
+  async listTransitions(query: TransitionQuery): Promise<Page<Transition>> {
+    return transitions.listTransitions(this.dbs, query);
+  }
+
+  async reserveIdempotency(key: string, fingerprint: string): Promise<IdempotencyReservation> {
+    const at = new Date().toISOString();
+    return this.write(() => idempotency.reserveIdempotency(this.dbs, key, fingerprint, at));
+  }
+
+  async completeIdempotency(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
+    const copy = structuredClone(response);
+    await this.write(() => idempotency.completeIdempotency(this.dbs, key, fingerprint, copy));
+  }
+
+  async releaseIdempotency(key: string): Promise<void> {
+    await this.write(() => idempotency.releaseIdempotency(this.dbs, key));
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    return this.dbs.settings.get(key) ?? null;
+  }
+
+  async setSettingIfAbsent(key: string, value: string): Promise<string> {
+    return this.write(() => {
+      const existing = this.dbs.settings.get(key);
+      if (existing !== undefined) return existing;
+      this.dbs.settings.put(key, value);
+      return value;
+    });
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new SlipwayError('service_unavailable', 'The embedded store is closed.');
+    this.dbs.root.getStats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.dbs.root.flushed;
+    await this.dbs.root.close();
+  }
+
+  private write<T>(action: () => T): Promise<T> {
+    // A child transaction, unlike `transaction`, is rolled back when the action throws.
+    return this.dbs.root.childTransaction(action);
+  }
+}

@@ -1,0 +1,57 @@
+import { SlipwayError, type Transition, type TransitionQuery } from '@slipway/domain';
+import { queryShape } from './cursor';
+
+/**
+ * Stored `endedAt` values are `Date#toISOString()` strings, so time bounds compare as strings once
+ * they are written the same way; a bound with an offset or without milliseconds is rewritten.
+ */
+export function normalizeTransitionQuery(query: TransitionQuery): TransitionQuery {
+  return {
+    ...query,
+    since: query.since === undefined ? undefined : instant('since', query.since),
+    until: query.until === undefined ? undefined : instant('until', query.until),
+  };
+}
+
+/** True when since/until leave no room for any transition. */
+export function emptyTimeRange(query: TransitionQuery): boolean {
+  return query.since !== undefined && query.until !== undefined && query.since >= query.until;
+}
+
+/** Expects a query from `normalizeTransitionQuery`. */
+export function transitionMatches(query: TransitionQuery, transition: Transition): boolean {
+  return (
+    (query.kind === undefined || transition.kind === query.kind) &&
+    (query.resourceId === undefined || transition.resourceId === query.resourceId) &&
+    (query.runId === undefined || transition.runId === query.runId) &&
+    (query.actor === undefined || transition.actor === query.actor) &&
+    (query.outcome === undefined || transition.outcome === query.outcome) &&
+    (query.since === undefined || transition.endedAt >= query.since) &&
+    (query.until === undefined || transition.endedAt < query.until)
+  );
+}
+
+/** Expects a query from `normalizeTransitionQuery`. */
+export function transitionQueryShape(query: TransitionQuery): string {
+  return queryShape('transitions', [
+    query.kind ?? null,
+    query.resourceId ?? null,
+    query.runId ?? null,
+    query.actor ?? null,
+    query.outcome ?? null,
+    query.since ?? null,
+    query.until ?? null,
+  ]);
+}
+
+function instant(name: 'since' | 'until', value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new SlipwayError(
+      'validation_failed',
+      `\`${name}\` must be an ISO 8601 timestamp such as 2030-01-31T12:00:00Z; got "${value}".`,
+      { [name]: value },
+    );
+  }
+  return new Date(ms).toISOString();
+}
