@@ -1,2 +1,3 @@
 export * from './executors/inline-executor';
 export * from './local/local-image-provider';
+export * from './verify/index';

@@ -1,0 +1,4 @@
+import type { imageKind } from '@slipway/domain';
+import type { Static } from 'typebox';
+
+export type ImageSpec = Static<typeof imageKind.spec>;
