@@ -1,12 +1,12 @@
 import type { KindRegistry, ResourceService, Store } from '@slipway/domain';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import type { Authenticator } from './auth/admin-token';
 import { installAuthentication } from './http/authentication';
-import { installIdempotency, installIdempotencyRelease } from './http/idempotency';
+import { installIdempotency } from './http/idempotency';
 import { installJsonBodyParser } from './http/json-body-parser';
 import { installOpenApi } from './http/openapi';
-import { installProblemHandlers } from './http/problem-handlers';
+import { frameworkErrors, installProblemHandlers } from './http/problem-handlers';
 import { installValidatorCompilers } from './http/validator-compilers';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
@@ -24,6 +24,11 @@ export interface AppOptions {
 
 const CALLER_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// Request ids only correlate log lines, they guard nothing: Math.random instead of ulid's default
+// (one crypto getRandomValues call per character, a fifth of the CPU of a GET in the benchmark),
+// monotonic so ids of one millisecond still sort.
+const requestId = monotonicFactory(() => Math.random());
+
 /** Builds the HTTP app without listening; tests drive it with `inject`, main.ts listens. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -31,20 +36,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : ulid();
+      return typeof given === 'string' && CALLER_REQUEST_ID.test(given) ? given : requestId();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // Long enough that an over-long id reaches schema validation and gets a field-level 400.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
+    frameworkErrors,
   });
   installValidatorCompilers(app);
   installJsonBodyParser(app);
   installProblemHandlers(app);
+  // Before authentication, so a 401 carries the request id too.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
   installAuthentication(app, options.authenticator);
   installIdempotency(app, options.store);
-  installIdempotencyRelease(app, options.store);
-  app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('x-request-id', request.id);
-    return payload;
-  });
   await installOpenApi(app);
   registerHealthRoutes(app, options.store);
   registerKindsRoutes(app, options.kinds);

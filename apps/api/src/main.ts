@@ -6,6 +6,12 @@ async function main(): Promise<void> {
   const slipway = await createSlipway(config, { logger: { level: config.logLevel } });
   const { app } = slipway;
   await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const baseUrl = `http://${config.host}:${port}`;
+  // One human line on stderr whatever LOG_LEVEL says, so an operator (or a script using PORT=0)
+  // always learns where the server listens.
+  process.stderr.write(`slipway: listening on ${baseUrl} (API browser: ${baseUrl}/docs)\n`);
   if (slipway.generatedToken) {
     process.stdout.write(
       `\nSlipway admin token (shown once, store it now):\n\n  ${slipway.generatedToken}\n\n` +
@@ -16,7 +22,7 @@ async function main(): Promise<void> {
     {
       dataDir: config.dataDir,
       recoveredRuns: slipway.recoveredRuns,
-      docs: `http://${config.host}:${config.port}/docs`,
+      docs: `${baseUrl}/docs`,
     },
     'slipway ready',
   );

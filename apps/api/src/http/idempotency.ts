@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { SlipwayError, type Store } from '@slipway/domain';
-import type { FastifyInstance } from 'fastify';
+import type {
+  FastifyInstance,
+  onResponseAsyncHookHandler,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,9 +23,9 @@ const REPLAYED_HEADERS = ['location', 'etag', 'content-type'] as const;
 export function installIdempotency(app: FastifyInstance, store: Store): void {
   app.decorateRequest('idempotency', null);
 
-  app.addHook('preHandler', async (request, reply) => {
+  const reserve: preHandlerAsyncHookHandler = async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || typeof key !== 'string' || !request.principal) return;
+    if (typeof key !== 'string' || !request.principal) return;
     const scoped = `${request.principal.id}\u0000${key}`;
     const fingerprint = createHash('sha256')
       .update(`${request.method} ${request.url}\u0000${JSON.stringify(request.body ?? null)}`)
@@ -44,9 +49,9 @@ export function installIdempotency(app: FastifyInstance, store: Store): void {
       return reply.send(body);
     }
     request.idempotency = { key: scoped, fingerprint };
-  });
+  };
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  const complete: onSendAsyncHookHandler = async (request, reply, payload) => {
     const claim = request.idempotency;
     if (!claim) return payload;
     request.idempotency = null;
@@ -65,12 +70,24 @@ export function installIdempotency(app: FastifyInstance, store: Store): void {
       await store.releaseIdempotency(claim.key);
     }
     return payload;
+  };
+
+  // A request that never reached onSend (client gone) must not hold its key forever.
+  const release: onResponseAsyncHookHandler = async (request) => {
+    if (request.idempotency) await store.releaseIdempotency(request.idempotency.key);
+  };
+
+  // Only POST routes carry the hooks, so reads pay nothing for idempotency.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.includes('POST')) return;
+    route.preHandler = [...asArray(route.preHandler), reserve];
+    route.onSend = [...asArray(route.onSend), complete];
+    route.onResponse = [...asArray(route.onResponse), release];
   });
 }
 
-/** A request that never reached onSend (client gone) must not hold its key forever. */
-export function installIdempotencyRelease(app: FastifyInstance, store: Store): void {
-  app.addHook('onResponse', async (request) => {
-    if (request.idempotency) await store.releaseIdempotency(request.idempotency.key);
-  });
+function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
 }

@@ -7,7 +7,9 @@ import secureJson from 'secure-json-parse';
  * `curl -X POST -H 'content-type: application/json'` works on routes whose body is optional.
  */
 export function installJsonBodyParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  // Every body this API takes is JSON; Fastify's built-in text/plain parser would turn a
+  // form-ish payload into a 400 about the schema instead of the honest 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json(;.*)?$/i,
     { parseAs: 'string' },

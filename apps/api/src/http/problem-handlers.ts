@@ -1,5 +1,5 @@
 import { type ErrorCode, isSlipwayError } from '@slipway/domain';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { problem, sendProblem } from './problem';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -66,3 +66,20 @@ export function installProblemHandlers(app: FastifyInstance): void {
     ),
   );
 }
+
+/**
+ * Errors the router raises before any route runs (a path segment that is not valid percent-encoding,
+ * or longer than `maxParamLength`): answered as the same problem documents as every other 400,
+ * instead of Fastify's own JSON shape and its undocumented 414.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (
+  error,
+  _request,
+  reply,
+) => {
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A path parameter is far longer than any id or name Slipway issues; check the URL.'
+      : 'The URL holds a path segment that is not valid percent-encoding; check the URL.';
+  return sendProblem(reply, problem('validation_failed', detail));
+};

@@ -60,6 +60,14 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         body: schemas.createBody,
         response: { 201: schemas.entity, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
       },
+      // OpenAPI links let clients (and schemathesis's stateful phase) follow a created resource.
+      links: {
+        201: {
+          [`get${title}`]: { operationId: `get${title}`, parameters: { id: '$response.body#/id' } },
+          [`patch${title}`]: { operationId: `patch${title}`, parameters: { id: '$response.body#/id' } },
+          [`run${title}`]: { operationId: `run${title}`, parameters: { id: '$response.body#/id' } },
+        },
+      },
     },
     async (request, reply) => {
       const resource = await service.create(name, request.body, principalOf(request));
@@ -153,6 +161,12 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         headers: IdempotencyHeaders,
         body: schemas.runBody,
         response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+      },
+      links: {
+        202: {
+          getRun: { operationId: 'getRun', parameters: { id: '$response.body#/id' } },
+          cancelRun: { operationId: 'cancelRun', parameters: { id: '$response.body#/id' } },
+        },
       },
     },
     async (request, reply) => {

@@ -18,6 +18,7 @@ describe('authentication', () => {
       expect(response.statusCode).toBe(401);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
+      expect(response.headers['x-request-id']).toBe(response.json().requestId);
       expect(response.json().code).toBe('unauthorized');
     }
   });
@@ -58,6 +59,19 @@ describe('health and plumbing', () => {
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ code: 'route_not_found', requestId: 'trace-123' });
     expect(response.headers['x-request-id']).toBe('trace-123');
+  });
+
+  it('answers over-long and badly encoded path parameters with a 400 problem, not 414', async () => {
+    for (const url of [
+      `/v1/images/${'a'.repeat(200)}`,
+      `/v1/runs/${'b'.repeat(5000)}`,
+      '/v1/images/%E0%A4%A',
+    ]) {
+      const response = await api.request('GET', url);
+      expect(response.statusCode, url).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.json().code).toBe('validation_failed');
+    }
   });
 
   it('documents every route with summary, description, tags and problem responses', async () => {
