@@ -1,0 +1,219 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { OutputBuffer } from './output-buffer';
+import { pollUntil } from './poll';
+
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+export const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
+export const HELLO_APP = join(EXAMPLES_DIR, 'hello-app');
+export const ACCEPTANCE_TOKEN = 'acceptance-admin-token-0123456789';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface ApiResponse<T = JsonObject> {
+  status: number;
+  headers: Headers;
+  contentType: string;
+  /** Parsed JSON when the server sent JSON, else undefined (see `text`). */
+  body: T;
+  text: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface StartOptions {
+  /** Reuse a data dir (e.g. to restart after a crash); by default a fresh temp dir is created and removed at cleanup. */
+  dataDir?: string;
+  /** Directories image sources must live under. @defaultValue the repo's `examples` dir */
+  imageSourceRoots?: string[];
+  token?: string;
+  /** Extra or overriding environment for the server. */
+  env?: Record<string, string>;
+  /** Bounds the wait for /health/ready; generous because tsx compiles on start. @defaultValue 90 s */
+  readyTimeoutMs?: number;
+}
+
+// The embedded build refuses these at startup; a developer's shell or CI may set them for other suites.
+const FOREIGN_BACKEND_VARS = ['MONGO_URL', 'REDIS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL'];
+
+const started = new Set<SlipwayProcess>();
+const ownedDirs = new Set<string>();
+
+type ServerChild = ChildProcessByStdio<null, Readable, Readable>;
+
+/** Slipway as a real child process (`node --import tsx apps/api/src/main.ts`), driven over HTTP. */
+export class SlipwayProcess {
+  readonly stdout = new OutputBuffer();
+  readonly stderr = new OutputBuffer();
+  /** pino lines at level error or above, kept apart so request chatter cannot push them out of the tail. */
+  readonly errorLogs = new OutputBuffer();
+  private partialLine = '';
+  private exitInfo: ExitInfo | null = null;
+  private readonly exited: Promise<ExitInfo>;
+  private portValue: number | null = null;
+
+  private constructor(
+    private readonly child: ServerChild,
+    readonly dataDir: string,
+    readonly token: string,
+  ) {
+    this.exited = new Promise((done) => {
+      child.once('exit', (code, signal) => {
+        this.exitInfo = { code, signal };
+        done(this.exitInfo);
+      });
+    });
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdout.append(chunk);
+      this.collectErrorLogs(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderr.append(chunk);
+      this.portValue ??= listeningPort(this.stderr.toString());
+    });
+  }
+
+  static async start(options: StartOptions = {}): Promise<SlipwayProcess> {
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-acceptance-')));
+    if (!options.dataDir) ownedDirs.add(dataDir);
+    const token = options.token ?? ACCEPTANCE_TOKEN;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of FOREIGN_BACKEND_VARS) delete env[name];
+    Object.assign(env, {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_ADMIN_TOKEN: token,
+      SLIPWAY_IMAGE_SOURCE_ROOTS: (options.imageSourceRoots ?? [EXAMPLES_DIR]).join(':'),
+      LOG_LEVEL: 'info',
+      ...options.env,
+    });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const server = new SlipwayProcess(child, dataDir, token);
+    started.add(server);
+    await server.waitUntilReady(options.readyTimeoutMs ?? 90_000);
+    return server;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get port(): number {
+    if (this.portValue === null)
+      throw new Error(`the server has not logged its port yet\n${this.describe()}`);
+    return this.portValue;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get exit(): ExitInfo | null {
+    return this.exitInfo;
+  }
+
+  /** One request with the admin token; JSON in, JSON (or text) out. Never throws on an HTTP status. */
+  async api<T = JsonObject>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
+    const requestHeaders: Record<string, string> = { authorization: `Bearer ${this.token}`, ...headers };
+    if (body !== undefined) requestHeaders['content-type'] ??= 'application/json';
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: requestHeaders,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const contentType = response.headers.get('content-type') ?? '';
+    const parsed: unknown = /json/.test(contentType) && text.length > 0 ? JSON.parse(text) : undefined;
+    return { status: response.status, headers: response.headers, contentType, body: parsed as T, text };
+  }
+
+  /** Sends `signal` to the server process only (not its children) and waits for it to exit. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<ExitInfo> {
+    if (this.exitInfo) return this.exitInfo;
+    this.child.kill(signal);
+    const timer = new Promise<null>((done) => setTimeout(() => done(null), timeoutMs).unref());
+    const exit = await Promise.race([this.exited, timer]);
+    if (exit) return exit;
+    this.child.kill('SIGKILL');
+    const forced = await this.exited;
+    throw new Error(
+      `the server ignored ${signal} for ${timeoutMs} ms and was SIGKILLed (${JSON.stringify(forced)})\n${this.describe()}`,
+    );
+  }
+
+  /** Exit status and the tail of both streams, for failure messages. */
+  describe(): string {
+    const state = this.exitInfo ? `exited ${JSON.stringify(this.exitInfo)}` : 'running';
+    return [
+      `--- slipway pid ${this.child.pid} (${state}), data dir ${this.dataDir}`,
+      `--- stdout:\n${this.stdout.toString()}`,
+      `--- stderr:\n${this.stderr.toString()}`,
+      `--- error-level log lines:\n${this.errorLogs.toString()}`,
+    ].join('\n');
+  }
+
+  private collectErrorLogs(chunk: string): void {
+    const lines = `${this.partialLine}${chunk}`.split('\n');
+    this.partialLine = lines.pop() ?? '';
+    for (const line of lines) {
+      if (/^\{"level":([5-9]\d)\b/.test(line)) this.errorLogs.append(`${line}\n`);
+    }
+  }
+
+  private async waitUntilReady(timeoutMs: number): Promise<void> {
+    await pollUntil(
+      'GET /health/ready to answer 200',
+      async () => {
+        if (this.exitInfo) throw new Error(`the server exited before it was ready\n${this.describe()}`);
+        if (this.portValue === null) return undefined;
+        const response = await fetch(`${this.baseUrl}/health/ready`);
+        await response.body?.cancel();
+        return response.status === 200 ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 100, describe: () => this.describe() },
+    ).catch(async (error: unknown) => {
+      if (!this.exitInfo) await this.kill('SIGKILL');
+      throw error;
+    });
+  }
+}
+
+function listeningPort(stderr: string): number | null {
+  const match = /slipway: listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Stops every server started by this test file that is still alive (SIGTERM, then SIGKILL), then
+ * removes the data dirs it created. Call from afterEach/afterAll so a failing test leaks nothing.
+ */
+export async function stopAllSlipways(): Promise<void> {
+  const alive = [...started].filter((server) => server.exit === null);
+  started.clear();
+  await Promise.all(
+    alive.map((server) =>
+      server.kill('SIGTERM', 15_000).catch((error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      }),
+    ),
+  );
+  const dirs = [...ownedDirs];
+  ownedDirs.clear();
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
