@@ -7,6 +7,7 @@ import { installIdempotency } from './http/idempotency';
 import { installJsonBodyParser } from './http/json-body-parser';
 import { installOpenApi } from './http/openapi';
 import { frameworkErrors, installProblemHandlers } from './http/problem-handlers';
+import { OneLinePerRequest } from './http/request-log';
 import { installValidatorCompilers } from './http/validator-compilers';
 import { registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
@@ -41,6 +42,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Long enough that an over-long id reaches schema validation and gets a field-level 400.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     frameworkErrors,
+    logController: new OneLinePerRequest(),
   });
   installValidatorCompilers(app);
   installJsonBodyParser(app);
