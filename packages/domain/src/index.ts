@@ -1,3 +1,4 @@
+export * from './engine/exclusive-holders';
 export * from './engine/log-excerpt';
 export * from './engine/machine-graph';
 export * from './engine/plan-path';
@@ -5,6 +6,7 @@ export * from './engine/redact-secrets';
 export * from './engine/run-walker';
 export * from './errors/error-catalog';
 export * from './errors/slipway-error';
+export * from './kinds/cluster-kind';
 export * from './kinds/describe-kind';
 export * from './kinds/image-kind';
 export * from './kinds/kind-definition';

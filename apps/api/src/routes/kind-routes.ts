@@ -13,6 +13,10 @@ import { RunEntity } from '../schemas/run-schemas';
 const IdParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'The resource id.' }),
 });
+/** Actions take no input; an empty object or no body at all. */
+const ActionBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()], {
+  description: 'No input: send no body, or {}.',
+});
 const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({
@@ -114,7 +118,8 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     async (request, reply) => {
       const resource = await service.get(name, request.params.id, principalOf(request));
       reply.header('etag', etagOf(resource.version));
-      return toResourceEntity(resource);
+      const observed = await service.observe(name, resource);
+      return observed ? { ...toResourceEntity(resource), observed } : toResourceEntity(resource);
     },
   );
 
@@ -179,4 +184,34 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       return run;
     },
   );
+
+  for (const [action, definition] of Object.entries(kind.definition.actions ?? {})) {
+    app.post<{ Params: Static<typeof IdParams> }>(
+      `${base}/:id/${action}`,
+      {
+        schema: {
+          operationId: `${action}${title}`,
+          summary: definition.summary,
+          description: `${definition.description} Allowed in: ${definition.allowedIn.join(', ')} (409 action_not_allowed otherwise; 409 run_conflict while another run is active).`,
+          tags,
+          params: IdParams,
+          headers: IdempotencyHeaders,
+          body: ActionBody,
+          response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+        },
+        links: {
+          202: { getRun: { operationId: 'getRun', parameters: { id: '$response.body#/id' } } },
+        },
+      },
+      async (request, reply) => {
+        const idempotencyKey = request.headers['idempotency-key'];
+        const run = await service.runAction(name, request.params.id, action, principalOf(request), {
+          requestId: request.id,
+          idempotencyKey: typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+        });
+        reply.code(202).header('location', `/v1/runs/${run.id}`);
+        return run;
+      },
+    );
+  }
 }

@@ -21,10 +21,37 @@ const KindDescription = Type.Object(
         description: Type.Union([Type.String(), Type.Null()]),
       }),
     ),
-    transitions: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), event: Type.String() })),
+    transitions: Type.Array(
+      Type.Object({
+        from: Type.String(),
+        to: Type.String(),
+        event: Type.String(),
+        internal: Type.Boolean({
+          description:
+            'Fired by the engine itself (a displacement such as DEMOTE, or an action), never requested.',
+        }),
+      }),
+    ),
     steps: Type.Array(Type.String()),
     targets: Type.Array(
-      Type.Object({ state: Type.String(), description: Type.String(), reasonRequired: Type.Boolean() }),
+      Type.Object({
+        state: Type.String(),
+        description: Type.String(),
+        reasonRequired: Type.Boolean(),
+        forceFrom: Type.Array(Type.String(), {
+          description: 'States from which a run to this target needs `force` (and a reason).',
+        }),
+      }),
+    ),
+    actions: Type.Array(
+      Type.Object({
+        name: Type.String({ description: 'Route: POST /v1/{plural}/{id}/{name}.' }),
+        event: Type.String(),
+        step: Type.String(),
+        allowedIn: Type.Array(Type.String()),
+        description: Type.String(),
+      }),
+      { description: 'Operations that run a provider step without changing state.' },
     ),
     permissions: Type.Array(Type.String()),
     editableIn: Type.Array(Type.String()),

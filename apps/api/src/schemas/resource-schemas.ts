@@ -36,6 +36,12 @@ export function resourceSchemas({ definition, graph }: RegisteredKind) {
       }),
       createdAt: Timestamp,
       updatedAt: Timestamp,
+      observed: Type.Optional(
+        Type.Record(Type.String(), Type.Unknown(), {
+          description:
+            'Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster\u2019s instances with pid, port and health) and the holder of an exclusive state (its service\u2019s live cluster).',
+        }),
+      ),
     },
     { description: `${definition.title}: ${definition.description}` },
   );

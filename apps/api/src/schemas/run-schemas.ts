@@ -11,6 +11,9 @@ export const RunEntity = Type.Object(
     resourceId: Id,
     kind: Type.String(),
     target: Type.String(),
+    action: Type.Union([Type.String(), Type.Null()], {
+      description: 'The action this run performs (e.g. verify), or null for a run to a target state.',
+    }),
     status: Type.Union(
       RUN_STATUSES.map((status) => Type.Literal(status)),
       { description: 'queued → running → succeeded | failed; cancelling → cancelled.' },

@@ -11,6 +11,8 @@ export interface GraphEdge {
   from: string;
   to: string;
   event: string;
+  /** Fired by the engine itself (a displacement, an action), never by a planned path. */
+  internal: boolean;
 }
 
 export interface MachineGraph {
@@ -29,14 +31,15 @@ function stepOf(node: AnyStateNode): string | null {
 }
 
 /** Reads the flat state graph of a provisioner machine (provisioners have no nested states). */
-export function machineGraph(machine: AnyStateMachine): MachineGraph {
+export function machineGraph(machine: AnyStateMachine, internalEvents: readonly string[] = []): MachineGraph {
   const states: GraphState[] = [];
   const edges: GraphEdge[] = [];
   for (const [name, node] of Object.entries(machine.root.states)) {
     states.push({ name, step: stepOf(node), final: node.type === 'final' });
     for (const [event, definitions] of node.transitions) {
       for (const definition of definitions) {
-        for (const target of definition.target ?? []) edges.push({ from: name, to: target.key, event });
+        for (const target of definition.target ?? [])
+          edges.push({ from: name, to: target.key, event, internal: internalEvents.includes(event) });
       }
     }
   }

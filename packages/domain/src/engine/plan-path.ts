@@ -3,13 +3,14 @@ import { type GraphEdge, type MachineGraph, PROVIDER_EVENTS } from './machine-gr
 /**
  * The shortest path from `from` to `to`, assuming every provider step succeeds.
  * Edges fired by a request (BUILD, DESTROY, ...) and SUCCESS are walkable; FAILURE and CANCEL are not
- * plans. Returns null when the target cannot be reached, [] when already there.
+ * plans, and internal edges (DEMOTE, VERIFY) are the engine's own. Returns null when the target cannot be reached, [] when already there.
  */
 export function planPath(graph: MachineGraph, from: string, to: string): GraphEdge[] | null {
   if (from === to) return [];
   const walkable = graph.edges.filter(
     (edge) =>
-      edge.event === 'SUCCESS' || !PROVIDER_EVENTS.includes(edge.event as (typeof PROVIDER_EVENTS)[number]),
+      !edge.internal &&
+      (edge.event === 'SUCCESS' || !PROVIDER_EVENTS.includes(edge.event as (typeof PROVIDER_EVENTS)[number])),
   );
   const cameFrom = new Map<string, GraphEdge>();
   const queue = [from];

@@ -5,8 +5,14 @@ import type { Resource } from '../model/resource';
 import { isTerminalRunStatus, type Run, type RunError, type RunStatus } from '../model/run';
 import type { TransitionOutcome } from '../model/transition';
 import type { Clock } from '../ports/clock';
-import type { KindProvider, StepContext, StepOutcome } from '../ports/provider';
+import {
+  failed as failedStep,
+  type KindProvider,
+  type StepContext,
+  type StepOutcome,
+} from '../ports/provider';
 import type { Store } from '../ports/store';
+import { exclusiveHolders } from './exclusive-holders';
 import { LogExcerpt } from './log-excerpt';
 import { planPath } from './plan-path';
 import { redactSecrets } from './redact-secrets';
@@ -41,6 +47,7 @@ export class RunWalker {
       run = (await store.updateRun(runId, ['queued'], { status: 'running', startedAt: this.now() })) ?? run;
     }
     const kind = this.options.kinds.get(run.kind);
+    if (run.action) return this.performAction(run, kind, signal);
     for (;;) {
       run = await store.getRun(runId);
       if (!run || isTerminalRunStatus(run.status)) return run;
@@ -81,12 +88,19 @@ export class RunWalker {
     const startedAt = this.now();
     const log = new LogExcerpt();
     const context = this.context(current, resource, step, attempt, signal, log);
-    const outcome = await this.callProvider(kind, step, context);
+    const busy = await this.busyHolder(resource, kind);
+    const outcome = busy
+      ? failedStep(
+          'holder_busy',
+          `${busy.kind} ${busy.id} holds "${kind.definition.exclusive?.state}" and has run ${busy.activeRunId} active; retry when it ends.`,
+        )
+      : await this.callProvider(kind, step, context);
     if (signal.aborted && signal.reason === SHUTDOWN) return current;
     const after = await store.getRun(run.id);
     if (after?.status === 'cancelling')
       return this.cancel(after, resource, kind, step, signal, log, startedAt);
     if (outcome.ok) {
+      await this.displaceHolders(current, resource, kind);
       await this.record(current, resource, kind, 'SUCCESS', 'succeeded', {
         startedAt,
         outputs: outcome.outputs,
@@ -103,6 +117,80 @@ export class RunWalker {
       error: outcome.error,
     });
     return this.finish(current, 'failed', outcome.error);
+  }
+
+  /**
+   * Before a resource enters its kind's exclusive state (a cluster going live), whoever holds that
+   * state in the same group is moved out (live → standby), recorded in this run. Displacing first
+   * means a crash in between leaves no group with two holders: the resumed step runs again and
+   * only then is the success recorded.
+   */
+  private async displaceHolders(run: Run, resource: Resource, kind: RegisteredKind): Promise<void> {
+    const exclusive = kind.definition.exclusive;
+    if (!exclusive || nextState(kind, resource.state, 'SUCCESS') !== exclusive.state) return;
+    for (const holder of await exclusiveHolders(this.options.store, kind, resource)) {
+      await this.record(run, holder, kind, exclusive.displaceEvent, 'succeeded', {
+        startedAt: this.now(),
+        outputs: { displacedBy: resource.id },
+        displacement: true,
+      });
+    }
+  }
+
+  /** A holder that the coming success would displace but that another run is working on. */
+  private async busyHolder(resource: Resource, kind: RegisteredKind): Promise<Resource | null> {
+    const exclusive = kind.definition.exclusive;
+    if (!exclusive || nextState(kind, resource.state, 'SUCCESS') !== exclusive.state) return null;
+    const holders = await exclusiveHolders(this.options.store, kind, resource);
+    return holders.find((holder) => holder.activeRunId !== null) ?? null;
+  }
+
+  /** An action run: one provider step in the current state, recorded as a self-transition. */
+  private async performAction(run: Run, kind: RegisteredKind, signal: AbortSignal): Promise<Run | null> {
+    const { store } = this.options;
+    const action = kind.definition.actions?.[run.action ?? ''];
+    if (!action) {
+      return this.finish(run, 'failed', {
+        code: 'unknown_action',
+        message: `A ${kind.definition.name} has no action "${run.action}".`,
+      });
+    }
+    // Resumed after a crash: if the result was already recorded, the run only needs to end.
+    const [recorded] = (await store.listTransitions({ runId: run.id, limit: 1 })).items;
+    if (recorded)
+      return this.finish(run, recorded.outcome === 'succeeded' ? 'succeeded' : 'failed', recorded.error);
+    if (run.status === 'cancelling') return this.finish(run, 'cancelled', null);
+    const resource = await store.getResource(run.resourceId);
+    if (!resource)
+      return this.finish(run, 'failed', { code: 'resource_missing', message: 'The resource is gone.' });
+    if (!action.allowedIn.includes(resource.state)) {
+      return this.finish(run, 'failed', {
+        code: 'action_not_allowed',
+        message: `${run.action} needs a ${kind.definition.name} that is ${action.allowedIn.join(' or ')}; it is ${resource.state}.`,
+      });
+    }
+    const attempt = run.step === action.step ? run.attempt + 1 : 1;
+    const current = await store.updateRun(run.id, ['running'], { step: action.step, attempt });
+    if (!current) return this.finish(run, 'cancelled', null);
+    const startedAt = this.now();
+    const log = new LogExcerpt();
+    const outcome = await this.callProvider(
+      kind,
+      action.step,
+      this.context(current, resource, action.step, attempt, signal, log),
+    );
+    if (signal.aborted && signal.reason === SHUTDOWN) return current;
+    // Nothing changed state, so a cancel during the checks simply ends the run.
+    if ((await store.getRun(run.id))?.status === 'cancelling') return this.finish(current, 'cancelled', null);
+    const fresh = (await store.getResource(run.resourceId)) ?? resource;
+    await this.record(current, fresh, kind, action.event, outcome.ok ? 'succeeded' : 'failed', {
+      startedAt,
+      outputs: outcome.outputs ?? {},
+      log,
+      attempt,
+      ...(outcome.ok ? {} : { error: outcome.error }),
+    });
+    return this.finish(current, outcome.ok ? 'succeeded' : 'failed', outcome.ok ? null : outcome.error);
   }
 
   private async callProvider(kind: RegisteredKind, step: string, context: StepContext): Promise<StepOutcome> {
@@ -169,6 +257,8 @@ export class RunWalker {
       log?: LogExcerpt;
       attempt?: number;
       error?: RunError;
+      /** The resource is not this run's own: it must be held by no run. */
+      displacement?: boolean;
     },
   ): Promise<Resource> {
     const to = nextState(kind, resource.state, event);
@@ -197,6 +287,7 @@ export class RunWalker {
         },
         status: outputs,
         releaseName: kind.terminalStates.has(to),
+        ...(details.displacement ? { expectedActiveRunId: null } : {}),
       });
     } catch (error) {
       if (error instanceof SlipwayError && error.code === 'version_conflict') {

@@ -22,6 +22,8 @@ export const ERROR_CATALOG = {
   already_in_target: { status: 409, title: 'The resource is already in the target state' },
   run_finished: { status: 409, title: 'The run has already finished' },
   not_editable: { status: 409, title: 'The spec cannot be changed in this state' },
+  force_required: { status: 409, title: 'The request needs force (and a reason) from this state' },
+  action_not_allowed: { status: 409, title: 'The action cannot run in the current state' },
   version_conflict: { status: 409, title: 'The resource changed concurrently' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   precondition_failed: { status: 412, title: 'If-Match does not match the current ETag' },

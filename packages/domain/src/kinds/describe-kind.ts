@@ -14,9 +14,10 @@ export interface KindDescription {
     requestable: boolean;
     description: string | null;
   }[];
-  transitions: { from: string; to: string; event: string }[];
+  transitions: { from: string; to: string; event: string; internal: boolean }[];
   steps: string[];
-  targets: { state: string; description: string; reasonRequired: boolean }[];
+  targets: { state: string; description: string; reasonRequired: boolean; forceFrom: string[] }[];
+  actions: { name: string; event: string; step: string; allowedIn: string[]; description: string }[];
   permissions: string[];
   editableIn: string[];
   mermaid: string;
@@ -42,6 +43,14 @@ export function describeKind({ definition, graph }: RegisteredKind): KindDescrip
       state,
       description: target.description,
       reasonRequired: target.reasonRequired ?? false,
+      forceFrom: [...(target.forceFrom ?? [])],
+    })),
+    actions: Object.entries(definition.actions ?? {}).map(([name, action]) => ({
+      name,
+      event: action.event,
+      step: action.step,
+      allowedIn: [...action.allowedIn],
+      description: action.description,
     })),
     permissions: ['read', 'write', 'transition'].map((verb) => `${definition.name}:${verb}`),
     editableIn: [...definition.editableIn],

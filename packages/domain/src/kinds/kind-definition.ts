@@ -6,6 +6,39 @@ export interface TargetDefinition {
   description: string;
   /** Destroying and similar irreversible targets need a reason for the audit trail. */
   reasonRequired?: boolean;
+  /** From these states the target is refused (409) unless the request sets `force` (with a reason). */
+  forceFrom?: readonly string[];
+}
+
+/**
+ * At most one resource per group may be in `state`: entering it displaces the current holder
+ * with `displaceEvent`, recorded in the same run (a promoted cluster moves the live one to standby).
+ */
+export interface ExclusiveState {
+  state: string;
+  /** The spec field whose value names the group (a cluster's `service`). */
+  groupField: string;
+  displaceEvent: string;
+}
+
+/** A spec field holding the id of another resource, which must exist in one of `states`. */
+export interface SpecReference {
+  field: string;
+  kind: string;
+  states: readonly string[];
+}
+
+/**
+ * An operation on a resource that runs a provider step without changing its state (re-verifying
+ * a live cluster). It runs as a run, holds the one-active-run lock, and is recorded as a
+ * self-transition with `event`, so its result is on the audit trail.
+ */
+export interface ActionDefinition {
+  event: string;
+  step: string;
+  allowedIn: readonly string[];
+  summary: string;
+  description: string;
 }
 
 /**
@@ -30,6 +63,12 @@ export interface KindDefinition<Spec extends TObject = TObject> {
   targets: Record<string, TargetDefinition>;
   /** States in which `PATCH` may change the spec (labels can always change). */
   editableIn: readonly string[];
+  /** Events only the engine fires (displacements, actions): never part of a planned path. */
+  internalEvents?: readonly string[];
+  exclusive?: ExclusiveState;
+  references?: readonly SpecReference[];
+  /** Each becomes `POST /v1/{plural}/{id}/{action}`. */
+  actions?: Record<string, ActionDefinition>;
 }
 
 export function defineKind<Spec extends TObject>(definition: KindDefinition<Spec>): KindDefinition<Spec> {

@@ -15,7 +15,7 @@ export class KindRegistry {
 
   constructor(definitions: readonly KindDefinition[]) {
     for (const definition of definitions) {
-      const graph = machineGraph(definition.machine);
+      const graph = machineGraph(definition.machine, definition.internalEvents);
       const terminalStates = new Set(graph.states.filter((state) => state.final).map((state) => state.name));
       const entry = { definition, graph, terminalStates };
       this.byName.set(definition.name, entry);

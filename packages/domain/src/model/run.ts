@@ -17,7 +17,10 @@ export interface Run {
   id: string;
   resourceId: string;
   kind: string;
+  /** The state to reach; for an action run, the state the resource must stay in. */
   target: string;
+  /** Set when the run performs an action (e.g. `verify`) instead of moving to a target. */
+  action: string | null;
   status: RunStatus;
   requestedBy: string;
   reason: string | null;

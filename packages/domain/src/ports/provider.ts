@@ -30,6 +30,11 @@ export interface KindProvider<Spec = Record<string, unknown>> {
   cleanup?(context: StepContext<Spec>): Promise<void>;
   /** Backend-specific checks of a spec at create/patch time; messages say what to fix. */
   validateSpec?(spec: Spec): string[];
+  /**
+   * A cheap look at the real thing for `GET /v1/{kind}/{id}` (a cluster's instances: pid, port,
+   * running). Must not change anything and should answer within a second.
+   */
+  observe?(resource: Resource<Spec>): Promise<Record<string, unknown>>;
 }
 
 export function succeeded(outputs: Record<string, unknown> = {}): StepOutcome {

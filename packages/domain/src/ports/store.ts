@@ -37,6 +37,12 @@ export interface TransitionWrite {
   status?: Record<string, unknown>;
   /** Terminal states release the resource's name for reuse. */
   releaseName?: boolean;
+  /**
+   * The run that must hold the resource for the write to apply. Defaults to `transition.runId`;
+   * `null` is for a resource changed by another resource's run (a live cluster displaced by a
+   * promotion), which must not be held by any run at that moment.
+   */
+  expectedActiveRunId?: string | null;
 }
 
 export type IdempotencyReservation =

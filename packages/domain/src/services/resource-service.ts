@@ -1,4 +1,5 @@
 import { Value } from 'typebox/value';
+import { exclusiveGroup, exclusiveHolders } from '../engine/exclusive-holders';
 import { planPath } from '../engine/plan-path';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
@@ -49,6 +50,7 @@ export class ResourceService {
   async create(kindName: string, input: CreateResourceInput, principal: Principal): Promise<Resource> {
     const kind = this.kind(kindName, principal, 'write');
     this.validateSpec(kind, input.spec);
+    await this.checkReferences(kind, input.spec);
     const now = this.now();
     const resource: Resource = {
       id: this.options.newId(),
@@ -71,6 +73,36 @@ export class ResourceService {
   async get(kindName: string, id: string, principal: Principal): Promise<Resource> {
     const kind = this.kind(kindName, principal, 'read');
     return this.load(kind, id);
+  }
+
+  /**
+   * What is observed now, beside the stored representation: the provider's live view, and for a
+   * kind with an exclusive state, which resource of the group holds it (a service's live cluster).
+   * Null when the kind has neither.
+   */
+  async observe(kindName: string, resource: Resource): Promise<Record<string, unknown> | null> {
+    const kind = this.options.kinds.get(kindName);
+    const provider = this.options.providers.get(kind.definition.name);
+    const exclusive = kind.definition.exclusive;
+    if (!provider?.observe && !exclusive) return null;
+    let observed: Record<string, unknown> = {};
+    try {
+      if (provider?.observe) observed = await provider.observe(resource);
+    } catch (error) {
+      // A failing look must not fail the read: the stored representation is still the answer.
+      observed = {
+        error: `the provider could not observe it: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+    const group = exclusiveGroup(kind, resource);
+    if (exclusive && group !== null) {
+      const holder =
+        resource.state === exclusive.state
+          ? resource
+          : (await exclusiveHolders(this.options.store, kind, resource))[0];
+      observed[exclusive.groupField] = { name: group, [exclusive.state]: holder?.id ?? null };
+    }
+    return observed;
   }
 
   async list(
@@ -115,6 +147,7 @@ export class ResourceService {
         );
       }
       this.validateSpec(kind, input.spec);
+      await this.checkReferences(kind, input.spec);
     }
     try {
       return await this.options.store.patchResource(id, resource.version, input, this.now());
@@ -153,6 +186,21 @@ export class ResourceService {
     }
     const resource = await this.load(kind, id);
     if (resource.activeRunId) throw runConflict(resource.activeRunId);
+    if (target.forceFrom?.includes(resource.state)) {
+      if (!request.force) {
+        throw new SlipwayError(
+          'force_required',
+          `The ${kind.definition.name} is ${resource.state}; a run to "${request.target}" from there needs "force": true and a reason.`,
+          { state: resource.state },
+        );
+      }
+      if (!reason) {
+        throw new SlipwayError(
+          'reason_required',
+          'A forced run needs a reason for the audit trail: set "reason".',
+        );
+      }
+    }
     if (resource.state === request.target) {
       throw new SlipwayError(
         'already_in_target',
@@ -166,28 +214,48 @@ export class ResourceService {
         { state: resource.state },
       );
     }
-    const run: Run = {
-      id: this.options.newId(),
-      resourceId: resource.id,
-      kind: kind.definition.name,
+    const run = this.newRun(kind, resource, principal, meta, {
       target: request.target,
-      status: 'queued',
-      requestedBy: principal.id,
+      action: null,
       reason,
       force: request.force ?? false,
-      requestId: meta.requestId ?? null,
-      idempotencyKey: meta.idempotencyKey ?? null,
-      fromState: resource.state,
-      step: null,
-      attempt: 0,
-      error: null,
-      cancelRequestedBy: null,
-      cancelReason: null,
-      createdAt: this.now(),
-      startedAt: null,
-      finishedAt: null,
-      durationMs: null,
-    };
+    });
+    await this.options.store.startRun(run);
+    await this.options.executor.submit(run.id);
+    return run;
+  }
+
+  /**
+   * Starts a run that performs one of the kind's actions (re-verifying a cluster): it holds the
+   * one-active-run lock like any run and ends with one self-transition carrying the result.
+   */
+  async runAction(
+    kindName: string,
+    id: string,
+    actionName: string,
+    principal: Principal,
+    meta: RequestMeta = {},
+  ): Promise<Run> {
+    const kind = this.kind(kindName, principal, 'transition');
+    const action = kind.definition.actions?.[actionName];
+    if (!action) {
+      throw new SlipwayError('route_not_found', `A ${kind.definition.name} has no action "${actionName}".`);
+    }
+    const resource = await this.load(kind, id);
+    if (resource.activeRunId) throw runConflict(resource.activeRunId);
+    if (!action.allowedIn.includes(resource.state)) {
+      throw new SlipwayError(
+        'action_not_allowed',
+        `${actionName} runs on a ${kind.definition.name} that is ${action.allowedIn.join(' or ')}; this one is ${resource.state}.`,
+        { state: resource.state },
+      );
+    }
+    const run = this.newRun(kind, resource, principal, meta, {
+      target: resource.state,
+      action: actionName,
+      reason: null,
+      force: false,
+    });
     await this.options.store.startRun(run);
     await this.options.executor.submit(run.id);
     return run;
@@ -246,6 +314,53 @@ export class ResourceService {
       throw new SlipwayError('forbidden', `This needs the "${permission}" permission.`);
     }
     return kind;
+  }
+
+  private newRun(
+    kind: RegisteredKind,
+    resource: Resource,
+    principal: Principal,
+    meta: RequestMeta,
+    what: Pick<Run, 'target' | 'action' | 'reason' | 'force'>,
+  ): Run {
+    return {
+      id: this.options.newId(),
+      resourceId: resource.id,
+      kind: kind.definition.name,
+      ...what,
+      status: 'queued',
+      requestedBy: principal.id,
+      requestId: meta.requestId ?? null,
+      idempotencyKey: meta.idempotencyKey ?? null,
+      fromState: resource.state,
+      step: null,
+      attempt: 0,
+      error: null,
+      cancelRequestedBy: null,
+      cancelReason: null,
+      createdAt: this.now(),
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+    };
+  }
+
+  /** A spec naming another resource (a cluster's image) must name one that exists and is usable. */
+  private async checkReferences(kind: RegisteredKind, spec: Record<string, unknown>): Promise<void> {
+    const problems: string[] = [];
+    for (const reference of kind.definition.references ?? []) {
+      const id = spec[reference.field];
+      if (typeof id !== 'string') continue;
+      const target = await this.options.store.getResource(id);
+      if (!target || target.kind !== reference.kind) {
+        problems.push(`spec.${reference.field}: no ${reference.kind} with id "${id}"`);
+      } else if (!reference.states.includes(target.state)) {
+        problems.push(
+          `spec.${reference.field}: ${reference.kind} ${id} is ${target.state}; it must be ${reference.states.join(' or ')}`,
+        );
+      }
+    }
+    if (problems.length > 0) throw new SlipwayError('invalid_spec', problems.join('; '), { problems });
   }
 
   private async load(kind: RegisteredKind, id: string): Promise<Resource> {

@@ -40,6 +40,7 @@ export function aRun(resource: Resource, overrides: Partial<Run> = {}): Run {
     resourceId: resource.id,
     kind: resource.kind,
     target: 'built',
+    action: null,
     status: 'queued',
     requestedBy: 'alice',
     reason: null,

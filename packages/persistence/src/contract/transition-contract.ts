@@ -57,6 +57,28 @@ export function transitionContract(store: CurrentStore): void {
       await expectSlipwayError(store().createResource(aResource({ name: resource.name })), 'name_taken');
     });
 
+    it("records another resource's run on an idle resource only (a displacement)", async () => {
+      const { resource: promoted, run } = await resourceWithRun(store());
+      const idle = aResource({ state: 'live' });
+      await store().createResource(idle);
+      const demote = aTransition(idle, run, { from: 'live', to: 'standby', event: 'DEMOTE' });
+      await expectSlipwayError(store().recordTransition({ transition: demote }), 'version_conflict');
+      const moved = await store().recordTransition({ transition: demote, expectedActiveRunId: null });
+      expect(moved).toMatchObject({ state: 'standby', seq: 1, activeRunId: null });
+      expect((await store().listTransitions({ runId: run.id, limit: 10 })).items).toEqual([demote]);
+
+      const { resource: held } = await resourceWithRun(store(), { state: 'live' });
+      await expectSlipwayError(
+        store().recordTransition({
+          transition: aTransition(held, run, { from: 'live', to: 'standby' }),
+          expectedActiveRunId: null,
+        }),
+        'version_conflict',
+      );
+      expect(await store().getResource(held.id)).toMatchObject({ state: 'live', seq: 0 });
+      expect(promoted.id).not.toBe(idle.id);
+    });
+
     it('refuses a transition for a missing resource', async () => {
       const ghost = aResource();
       await expectSlipwayError(

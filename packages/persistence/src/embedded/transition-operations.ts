@@ -30,15 +30,16 @@ import {
 export function recordTransition(dbs: LmdbDatabases, write: TransitionWrite): Resource {
   const { transition } = write;
   const resource = loadResource(dbs, transition.resourceId);
+  const holder = write.expectedActiveRunId === undefined ? transition.runId : write.expectedActiveRunId;
   if (
     resource.state !== transition.from ||
     resource.seq !== transition.seq - 1 ||
-    resource.activeRunId !== transition.runId
+    resource.activeRunId !== holder
   ) {
     throw new SlipwayError(
       'version_conflict',
       `Resource ${resource.id} is "${resource.state}" at seq ${resource.seq} held by run ${resource.activeRunId ?? 'none'}; ` +
-        `the transition expected "${transition.from}" at seq ${transition.seq - 1} held by run ${transition.runId}.`,
+        `the transition expected "${transition.from}" at seq ${transition.seq - 1} held by ${holder === null ? 'no run' : `run ${holder}`}.`,
       { state: resource.state, seq: resource.seq, activeRunId: resource.activeRunId },
     );
   }

@@ -32,6 +32,7 @@ export function stepContext<Spec>(
     resourceId: id,
     kind: 'image',
     target: step === 'destroy' ? 'destroyed' : 'built',
+    action: null,
     status: 'running',
     requestedBy: 'tester',
     reason: null,

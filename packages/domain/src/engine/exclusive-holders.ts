@@ -1,0 +1,41 @@
+import type { RegisteredKind } from '../kinds/kind-registry';
+import type { Resource } from '../model/resource';
+import type { Store } from '../ports/store';
+
+/** The group a resource belongs to for its kind's exclusive state (a cluster's service), if any. */
+export function exclusiveGroup(kind: RegisteredKind, resource: Resource): string | null {
+  const field = kind.definition.exclusive?.groupField;
+  const value = field ? resource.spec[field] : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * The resources of the same group that hold the exclusive state (the live cluster of a service),
+ * other than `resource` itself. Normally zero or one; more only after a crash mid-promotion, which
+ * the next promotion repairs.
+ */
+export async function exclusiveHolders(
+  store: Store,
+  kind: RegisteredKind,
+  resource: Resource,
+): Promise<Resource[]> {
+  const exclusive = kind.definition.exclusive;
+  const group = exclusiveGroup(kind, resource);
+  if (!exclusive || group === null) return [];
+  const holders: Resource[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listResources({
+      kind: kind.definition.name,
+      state: exclusive.state,
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const candidate of page.items) {
+      if (candidate.id !== resource.id && candidate.spec[exclusive.groupField] === group)
+        holders.push(candidate);
+    }
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return holders;
+}

@@ -1,0 +1,269 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  clusterKind,
+  failed,
+  imageKind,
+  type KindProvider,
+  KindRegistry,
+  type Principal,
+  ResourceService,
+  RunWalker,
+  type StepContext,
+  type StepOutcome,
+  succeeded,
+  systemClock,
+} from '@slipway/domain';
+import { InlineExecutor } from '@slipway/ops';
+import { LmdbStore } from '@slipway/persistence';
+import { monotonicFactory } from 'ulid';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const ADMIN: Principal = { id: 'alice', permissions: ['admin'] };
+
+/**
+ * The engine around clusters, with providers whose steps the test scripts: what is under test is
+ * the displacement of the live cluster, force, and actions — the local provider has its own tests.
+ */
+function scriptedProviders() {
+  const calls: string[] = [];
+  let verify: (context: StepContext) => Promise<StepOutcome> = async () => succeeded({ checks: ['ok'] });
+  const step =
+    (name: string, outputs: Record<string, unknown> = {}) =>
+    async (context: StepContext) => {
+      calls.push(`${context.resource.name}:${name}`);
+      return name === 'verify' ? verify(context) : succeeded(outputs);
+    };
+  const cluster: KindProvider = {
+    backend: 'scripted',
+    steps: {
+      launch: step('launch', { instances: [{ pid: 1, port: 2 }] }),
+      verify: step('verify'),
+      promote: step('promote'),
+      destroy: step('destroy'),
+    },
+  };
+  const image: KindProvider = {
+    backend: 'scripted',
+    steps: { build: step('build'), destroy: step('destroy') },
+  };
+  return {
+    providers: new Map([
+      ['image', image],
+      ['cluster', cluster],
+    ]),
+    calls,
+    verifyWith(next: typeof verify) {
+      verify = next;
+    },
+  };
+}
+
+let dir: string;
+let store: LmdbStore;
+let executor: InlineExecutor;
+let service: ResourceService;
+let scripted: ReturnType<typeof scriptedProviders>;
+let imageId: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-cluster-engine-'));
+  store = await LmdbStore.open({ path: join(dir, 'db') });
+  scripted = scriptedProviders();
+  const kinds = new KindRegistry([imageKind, clusterKind]);
+  const id = monotonicFactory();
+  const walker = new RunWalker({
+    store,
+    kinds,
+    providers: scripted.providers,
+    clock: systemClock,
+    newId: () => id(),
+  });
+  executor = new InlineExecutor({ walker, store, concurrency: 2 });
+  service = new ResourceService({
+    store,
+    kinds,
+    providers: scripted.providers,
+    executor,
+    clock: systemClock,
+    newId: () => id(),
+  });
+  const image = await service.create('image', { name: 'img', spec: { source: '/s', build: 'make' } }, ADMIN);
+  await service.requestRun('image', image.id, { target: 'built' }, ADMIN);
+  await executor.idle();
+  imageId = image.id;
+});
+
+afterEach(async () => {
+  await executor.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cluster(name: string, target: string, service_ = 'web') {
+  const created = await service.create(
+    'cluster',
+    { name, spec: { service: service_, image: imageId, size: 2 } },
+    ADMIN,
+  );
+  const run = await service.requestRun('cluster', created.id, { target }, ADMIN);
+  await executor.idle();
+  return { id: created.id, run: (await store.getRun(run.id))! };
+}
+
+const stateOf = async (id: string) => (await store.getResource(id))?.state;
+const history = async (resourceId: string) =>
+  (await store.listTransitions({ resourceId, limit: 100 })).items.map((t) => `${t.from}>${t.to}:${t.event}`);
+
+describe('clusters in the engine', () => {
+  it('walks pending → live: launch, verify, promote, one transition per state change', async () => {
+    const a = await cluster('a', 'live');
+    expect(a.run).toMatchObject({ status: 'succeeded' });
+    expect(await history(a.id)).toEqual([
+      'pending>launching:LAUNCH',
+      'launching>verifying:SUCCESS',
+      'verifying>ready:SUCCESS',
+      'ready>promoting:PROMOTE',
+      'promoting>live:SUCCESS',
+    ]);
+    expect(scripted.calls.filter((call) => call.startsWith('a:'))).toEqual([
+      'a:launch',
+      'a:verify',
+      'a:promote',
+    ]);
+  });
+
+  it('promoting B moves live A to standby in the same run, and promoting A swaps back', async () => {
+    const a = await cluster('a', 'live');
+    const b = await cluster('b', 'ready');
+    const promoteB = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    await executor.idle();
+    expect(await stateOf(a.id)).toBe('standby');
+    expect(await stateOf(b.id)).toBe('live');
+    const inRun = (await store.listTransitions({ runId: promoteB.id, limit: 10 })).items;
+    expect(inRun.map((t) => `${t.resourceId === a.id ? 'a' : 'b'} ${t.from}>${t.to}:${t.event}`)).toEqual([
+      'b ready>promoting:PROMOTE',
+      'a live>standby:DEMOTE',
+      'b promoting>live:SUCCESS',
+    ]);
+    expect(inRun[1]).toMatchObject({ actor: 'alice', outcome: 'succeeded', outputs: { displacedBy: b.id } });
+
+    const back = await service.requestRun('cluster', a.id, { target: 'live' }, ADMIN);
+    await executor.idle();
+    expect(await store.getRun(back.id)).toMatchObject({ status: 'succeeded' });
+    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['live', 'standby']);
+    expect(await history(a.id)).toEqual([
+      'pending>launching:LAUNCH',
+      'launching>verifying:SUCCESS',
+      'verifying>ready:SUCCESS',
+      'ready>promoting:PROMOTE',
+      'promoting>live:SUCCESS',
+      'live>standby:DEMOTE',
+      'standby>promoting:PROMOTE',
+      'promoting>live:SUCCESS',
+    ]);
+  });
+
+  it('keeps services apart: a live cluster of another service stays live', async () => {
+    const a = await cluster('a', 'live', 'web');
+    const other = await cluster('o', 'live', 'api');
+    expect([await stateOf(a.id), await stateOf(other.id)]).toEqual(['live', 'live']);
+  });
+
+  it('refuses to promote while the live cluster is busy with another run, and changes nothing', async () => {
+    const a = await cluster('a', 'live');
+    const b = await cluster('b', 'ready');
+    let release: (outcome: StepOutcome) => void = () => {};
+    scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
+    const verifying = await service.runAction('cluster', a.id, 'verify', ADMIN);
+    while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
+    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    while (!['failed', 'succeeded'].includes((await store.getRun(promote.id))!.status)) {
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    expect(await store.getRun(promote.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'holder_busy' },
+    });
+    expect(scripted.calls).not.toContain('b:promote');
+    release(succeeded({ checks: ['ok'] }));
+    await executor.idle();
+    expect(await store.getRun(verifying.id)).toMatchObject({ status: 'succeeded' });
+    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['live', 'failed']);
+  });
+
+  it('refuses to destroy a live cluster without force and a reason; with both, destroys it', async () => {
+    const a = await cluster('a', 'live');
+    await expect(
+      service.requestRun('cluster', a.id, { target: 'destroyed', reason: 'cleanup' }, ADMIN),
+    ).rejects.toMatchObject({ code: 'force_required' });
+    await expect(
+      service.requestRun('cluster', a.id, { target: 'destroyed', force: true }, ADMIN),
+    ).rejects.toMatchObject({ code: 'reason_required' });
+    expect(await history(a.id)).toHaveLength(5);
+    const run = await service.requestRun(
+      'cluster',
+      a.id,
+      { target: 'destroyed', force: true, reason: 'incident 42' },
+      ADMIN,
+    );
+    await executor.idle();
+    expect(await store.getRun(run.id)).toMatchObject({
+      status: 'succeeded',
+      force: true,
+      reason: 'incident 42',
+    });
+    expect(await stateOf(a.id)).toBe('destroyed');
+  });
+
+  it('verify records a self-transition with the checks, and a failing check fails the run', async () => {
+    const a = await cluster('a', 'live');
+    const ok = await service.runAction('cluster', a.id, 'verify', ADMIN);
+    await executor.idle();
+    expect(await store.getRun(ok.id)).toMatchObject({
+      status: 'succeeded',
+      action: 'verify',
+      target: 'live',
+    });
+    scripted.verifyWith(async () =>
+      failed('verification_failed', 'instance 1 (pid 9, port 9): process 9 is not running', {
+        checks: ['bad'],
+      }),
+    );
+    const bad = await service.runAction('cluster', a.id, 'verify', ADMIN);
+    await executor.idle();
+    expect(await store.getRun(bad.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'verification_failed', message: expect.stringContaining('instance 1') },
+    });
+    const recorded = (await store.listTransitions({ resourceId: a.id, limit: 100 })).items.slice(-2);
+    expect(recorded.map((t) => [t.from, t.to, t.event, t.outcome, t.runId])).toEqual([
+      ['live', 'live', 'VERIFY', 'succeeded', ok.id],
+      ['live', 'live', 'VERIFY', 'failed', bad.id],
+    ]);
+    expect(await store.getResource(a.id)).toMatchObject({ state: 'live', status: { checks: ['bad'] } });
+  });
+
+  it('refuses verify outside live and standby, and a cluster whose image is not built', async () => {
+    const b = await cluster('b', 'ready');
+    await expect(service.runAction('cluster', b.id, 'verify', ADMIN)).rejects.toMatchObject({
+      code: 'action_not_allowed',
+    });
+    const pendingImage = await service.create(
+      'image',
+      { name: 'raw', spec: { source: '/s', build: 'make' } },
+      ADMIN,
+    );
+    await expect(
+      service.create(
+        'cluster',
+        { name: 'c', spec: { service: 'web', image: pendingImage.id, size: 1 } },
+        ADMIN,
+      ),
+    ).rejects.toMatchObject({ code: 'invalid_spec', message: expect.stringContaining('must be built') });
+    await expect(
+      service.create('cluster', { name: 'c', spec: { service: 'web', image: 'NOPE', size: 1 } }, ADMIN),
+    ).rejects.toMatchObject({ code: 'invalid_spec', message: 'spec.image: no image with id "NOPE"' });
+  });
+});
