@@ -111,6 +111,18 @@ export function resourceContract(store: CurrentStore): void {
       expect(await store().getResource(resource.id)).toEqual(before);
     });
 
+    it('lets exactly one of many concurrent patches at the same version win', async () => {
+      const resource = aResource();
+      await store().createResource(resource);
+      const { won, lost } = await race(10, (i) =>
+        store().patchResource(resource.id, 1, { labels: { winner: String(i) } }, at(5)),
+      );
+      expect(won).toHaveLength(1);
+      expect(lost.map((l) => slipwayCode(l.reason))).toEqual(Array(9).fill('version_conflict'));
+      expect(await store().getResource(resource.id)).toEqual(won[0]!.value);
+      expect(won[0]!.value).toMatchObject({ version: 2, labels: { winner: String(won[0]!.index) } });
+    });
+
     it('refuses to patch a missing resource', async () => {
       await expectSlipwayError(
         store().patchResource('missing', 1, { labels: {} }, at(1)),

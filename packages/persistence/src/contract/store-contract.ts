@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { idempotencyContract } from './idempotency-contract';
 import { installationContract } from './installation-contract';
+import { mapKeysContract } from './map-keys-contract';
 import { resourceContract } from './resource-contract';
 import { resourceListingContract } from './resource-listing-contract';
 import { runContract } from './run-contract';
@@ -45,6 +46,7 @@ export function describeStoreContract(
     runContract(current);
     transitionContract(current);
     transitionListingContract(current);
+    mapKeysContract(current);
     idempotencyContract(current);
     installationContract(current);
   });

@@ -1,0 +1,34 @@
+import type { Collection, Db } from 'mongodb';
+import type { ChangeDocument, ResourceSnapshot } from './change-document';
+import type { IdempotencyDocument } from './idempotency-mapper';
+import type { RunDocument } from './run-mapper';
+import type { TransitionDocument } from './transition-mapper';
+
+export interface SettingDocument {
+  _id: string;
+  value: string;
+}
+
+/**
+ * `changes` is the source of truth for resources and runs; `resources`, `runs` and `transitions`
+ * are projections of it, kept for lookups by id and for listing and audit queries.
+ */
+export interface MongoCollections {
+  changes: Collection<ChangeDocument>;
+  resources: Collection<ResourceSnapshot>;
+  runs: Collection<RunDocument>;
+  transitions: Collection<TransitionDocument>;
+  idempotency: Collection<IdempotencyDocument>;
+  settings: Collection<SettingDocument>;
+}
+
+export function collectionsOf(db: Db): MongoCollections {
+  return {
+    changes: db.collection<ChangeDocument>('changes'),
+    resources: db.collection<ResourceSnapshot>('resources'),
+    runs: db.collection<RunDocument>('runs'),
+    transitions: db.collection<TransitionDocument>('transitions'),
+    idempotency: db.collection<IdempotencyDocument>('idempotency'),
+    settings: db.collection<SettingDocument>('settings'),
+  };
+}

@@ -1,0 +1,161 @@
+import {
+  type IdempotencyReservation,
+  type Page,
+  type Resource,
+  type ResourcePatch,
+  type ResourceQuery,
+  type Run,
+  type RunStatus,
+  SlipwayError,
+  type Store,
+  type StoredResponse,
+  type Transition,
+  type TransitionQuery,
+  type TransitionWrite,
+} from '@slipway/domain';
+import type { Db, MongoClient } from 'mongodb';
+import { connectMongo, type MongoConnectOptions } from './connect';
+import { translateDriverError } from './driver-errors';
+import * as idempotency from './idempotency-operations';
+import { collectionsOf, type MongoCollections } from './mongo-collections';
+import { ensureIndexes } from './mongo-indexes';
+import { type ReconcileReport, reconcile } from './reconcile';
+import * as resources from './resource-operations';
+import * as runs from './run-operations';
+import * as settings from './setting-operations';
+import * as transitions from './transition-operations';
+
+export type MongoStoreOptions = MongoConnectOptions;
+
+/**
+ * The MongoDB store, for a replica set with majority writes and for FerretDB v1 alike: no
+ * transactions, no change streams, and no reliance on a conditional update being atomic. Every
+ * write to a resource or its runs appends one entry to that resource's change log, keyed
+ * `resourceId@pos`, so of two writers after the same head one gets a duplicate key; the documents
+ * that listings read are projections of that log. See README.md beside this file for the write
+ * order and why a crash anywhere in it is safe.
+ */
+export class MongoStore implements Store {
+  private closed = false;
+
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+    private readonly collections: MongoCollections,
+  ) {}
+
+  /** Connects, pings, creates the indexes (a no-op when they exist) and runs the recovery sweep. */
+  static async open(options: MongoStoreOptions): Promise<MongoStore> {
+    const { client, db } = await connectMongo(options);
+    const store = new MongoStore(client, db, collectionsOf(db));
+    try {
+      await ensureIndexes(store.collections);
+      await store.reconcile();
+      return store;
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Brings every projection up to the committed changes; `open` runs it, and it is safe to run any time. */
+  async reconcile(): Promise<ReconcileReport> {
+    return this.call(() => reconcile(this.collections));
+  }
+
+  async createResource(resource: Resource): Promise<void> {
+    await this.call(() => resources.createResource(this.collections, resource));
+  }
+
+  async getResource(id: string): Promise<Resource | null> {
+    return this.call(() => resources.getResource(this.collections, id));
+  }
+
+  async listResources(query: ResourceQuery): Promise<Page<Resource>> {
+    return this.call(() => resources.listResources(this.collections, query));
+  }
+
+  async patchResource(
+    id: string,
+    expectedVersion: number,
+    patch: ResourcePatch,
+    at: string,
+  ): Promise<Resource> {
+    const copy = structuredClone(patch);
+    return this.call(() => resources.patchResource(this.collections, id, expectedVersion, copy, at));
+  }
+
+  async startRun(run: Run): Promise<void> {
+    const copy = structuredClone(run);
+    await this.call(() => runs.startRun(this.collections, copy));
+  }
+
+  async getRun(id: string): Promise<Run | null> {
+    return this.call(() => runs.getRun(this.collections, id));
+  }
+
+  async updateRun(id: string, from: readonly RunStatus[], changes: runs.RunChanges): Promise<Run | null> {
+    const copy = structuredClone(changes);
+    const statuses = [...from];
+    return this.call(() => runs.updateRun(this.collections, id, statuses, copy));
+  }
+
+  async finishRun(id: string, from: readonly RunStatus[], end: runs.RunEnd): Promise<Run | null> {
+    const copy = structuredClone(end);
+    const statuses = [...from];
+    return this.call(() => runs.finishRun(this.collections, id, statuses, copy));
+  }
+
+  async listUnfinishedRuns(): Promise<Run[]> {
+    return this.call(() => runs.listUnfinishedRuns(this.collections));
+  }
+
+  async recordTransition(write: TransitionWrite): Promise<Resource> {
+    return this.call(() => transitions.recordTransition(this.collections, write));
+  }
+
+  async listTransitions(query: TransitionQuery): Promise<Page<Transition>> {
+    return this.call(() => transitions.listTransitions(this.collections, query));
+  }
+
+  async reserveIdempotency(key: string, fingerprint: string): Promise<IdempotencyReservation> {
+    return this.call(() => idempotency.reserveIdempotency(this.collections, key, fingerprint));
+  }
+
+  async completeIdempotency(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
+    const copy = structuredClone(response);
+    await this.call(() => idempotency.completeIdempotency(this.collections, key, fingerprint, copy));
+  }
+
+  async releaseIdempotency(key: string): Promise<void> {
+    await this.call(() => idempotency.releaseIdempotency(this.collections, key));
+  }
+
+  async getSetting(key: string): Promise<string | null> {
+    return this.call(() => settings.getSetting(this.collections, key));
+  }
+
+  async setSettingIfAbsent(key: string, value: string): Promise<string> {
+    return this.call(() => settings.setSettingIfAbsent(this.collections, key, value));
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.db.command({ ping: 1 }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.client.close();
+  }
+
+  /** Every call answers `service_unavailable` while the server cannot be reached, and after close. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new SlipwayError('service_unavailable', 'The MongoDB store is closed.');
+    try {
+      return await operation();
+    } catch (error) {
+      throw translateDriverError(error);
+    }
+  }
+}

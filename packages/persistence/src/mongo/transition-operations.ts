@@ -1,0 +1,104 @@
+import {
+  type Page,
+  type Resource,
+  SlipwayError,
+  type Transition,
+  type TransitionQuery,
+  type TransitionWrite,
+} from '@slipway/domain';
+import type { Filter } from 'mongodb';
+import { decodeCursor, encodeCursor } from '../query/cursor';
+import { checkPageLimit, takePage } from '../query/page-limit';
+import { emptyTimeRange, normalizeTransitionQuery, transitionQueryShape } from '../query/transition-filter';
+import { writeChange } from './change-writer';
+import type { MongoCollections } from './mongo-collections';
+import { toResource } from './resource-mapper';
+import { notFound } from './resource-operations';
+import { type TransitionDocument, toTransition } from './transition-mapper';
+
+/**
+ * The transition and the resource's new state are one log entry: the append is the commit point,
+ * and of writers racing for the same seq only the first to append after the head gets to.
+ */
+export async function recordTransition(
+  collections: MongoCollections,
+  write: TransitionWrite,
+): Promise<Resource> {
+  const transition = structuredClone(write.transition);
+  const status = structuredClone(write.status);
+  // A displaced resource (changed by another resource's run) must be held by no run at all.
+  const holder = write.expectedActiveRunId === undefined ? transition.runId : write.expectedActiveRunId;
+  return writeChange(collections, transition.resourceId, async (head) => {
+    if (!head) throw notFound(transition.resourceId);
+    const resource = toResource(head.resource);
+    if (
+      resource.state !== transition.from ||
+      resource.seq !== transition.seq - 1 ||
+      resource.activeRunId !== holder
+    ) {
+      throw new SlipwayError(
+        'version_conflict',
+        `Resource ${resource.id} is "${resource.state}" at seq ${resource.seq} held by run ${resource.activeRunId ?? 'none'}; ` +
+          `the transition expected "${transition.from}" at seq ${transition.seq - 1} held by ${holder === null ? 'no run' : `run ${holder}`}.`,
+        { state: resource.state, seq: resource.seq, activeRunId: resource.activeRunId },
+      );
+    }
+    if (await collections.transitions.findOne({ _id: transition.id }, { projection: { _id: 1 } })) {
+      throw new SlipwayError('version_conflict', `A transition with id "${transition.id}" already exists.`, {
+        id: transition.id,
+      });
+    }
+    const next: Resource = {
+      ...resource,
+      state: transition.to,
+      seq: transition.seq,
+      version: resource.version + 1,
+      status: { ...resource.status, ...status },
+      updatedAt: transition.endedAt,
+    };
+    return {
+      kind: 'append',
+      change: { op: 'transition', resource: next, transition, releaseName: write.releaseName === true },
+      result: structuredClone(next),
+    };
+  });
+}
+
+/** Oldest first by (endedAt, id), from the audit projection. */
+export async function listTransitions(
+  collections: MongoCollections,
+  raw: TransitionQuery,
+): Promise<Page<Transition>> {
+  const limit = checkPageLimit(raw.limit);
+  const query = normalizeTransitionQuery(raw);
+  const shape = transitionQueryShape(query);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, shape, 2);
+  if (emptyTimeRange(query)) return { items: [], nextCursor: null };
+  const documents = await collections.transitions
+    .find(transitionFilter(query, after))
+    .sort({ endedAt: 1, _id: 1 })
+    .limit(limit + 1)
+    .toArray();
+  const { items, more } = takePage(documents.map(toTransition), limit);
+  const last = items.at(-1);
+  return { items, nextCursor: more && last ? encodeCursor(shape, [last.endedAt, last.id]) : null };
+}
+
+function transitionFilter(
+  query: TransitionQuery,
+  after: readonly string[] | null,
+): Filter<TransitionDocument> {
+  const clauses: Filter<TransitionDocument>[] = [];
+  if (query.kind !== undefined) clauses.push({ kind: query.kind });
+  if (query.resourceId !== undefined) clauses.push({ resourceId: query.resourceId });
+  if (query.runId !== undefined) clauses.push({ runId: query.runId });
+  if (query.actor !== undefined) clauses.push({ actor: query.actor });
+  if (query.outcome !== undefined) clauses.push({ outcome: query.outcome });
+  if (query.since !== undefined) clauses.push({ endedAt: { $gte: query.since } });
+  if (query.until !== undefined) clauses.push({ endedAt: { $lt: query.until } });
+  if (after !== null) {
+    const [endedAt, id] = after as [string, string];
+    clauses.push({ $or: [{ endedAt: { $gt: endedAt } }, { endedAt, _id: { $gt: id } }] });
+  }
+  return clauses.length > 0 ? { $and: clauses } : {};
+}

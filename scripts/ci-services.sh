@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Installs (once) and starts the backing services the test suites need on a machine without a
+# Docker engine, then writes their URLs to .tools/ci-services.env for `source`:
+#   - FerretDB v1 on its SQLite backend, the MongoDB-protocol server: MONGO_URL.
+# Idempotent: an installed binary is reused, and a server this script started that still answers
+# is left running. Knobs: FERRETDB_PORT (default 27018), FERRETDB_DIR (data and log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+FERRETDB_VERSION=v1.24.2
+FERRETDB_MODULE=github.com/FerretDB/FerretDB
+FERRETDB_PORT=${FERRETDB_PORT:-27018}
+FERRETDB_DIR=${FERRETDB_DIR:-$ROOT/.tools/ferretdb-$FERRETDB_PORT}
+BIN_DIR=$ROOT/.tools/bin
+FERRETDB_BIN=$BIN_DIR/ferretdb
+ENV_FILE=$ROOT/.tools/ci-services.env
+
+log() { echo "ci-services: $*" >&2; }
+
+go_binary() {
+  if command -v go >/dev/null 2>&1; then command -v go; return; fi
+  if [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; return; fi
+  log "Go is needed to build FerretDB and was not found (PATH, /usr/local/go/bin)"
+  return 1
+}
+
+installed_version() {
+  [ -x "$FERRETDB_BIN" ] || return 0
+  "$FERRETDB_BIN" --version 2>/dev/null | sed -n 's/^version: //p'
+}
+
+# `go install github.com/FerretDB/FerretDB/cmd/ferretdb@v1.24.2` builds, but the binary panics on
+# start: FerretDB reads its version from build/version/version.txt, which its own build generates
+# from git and which the module zip does not contain. So build the same module source from a
+# writable copy with that file written, which is what FerretDB's `task gen-version` would do.
+install_ferretdb() {
+  if [ "$(installed_version)" = "$FERRETDB_VERSION" ]; then return 0; fi
+  local go src work started
+  go=$(go_binary)
+  started=$(date +%s)
+  log "building FerretDB $FERRETDB_VERSION into $BIN_DIR (first run only)"
+  export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+  src=$("$go" mod download -json "$FERRETDB_MODULE@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  if [ -z "$src" ] || [ ! -d "$src" ]; then
+    log "could not download $FERRETDB_MODULE@$FERRETDB_VERSION through the Go module proxy"
+    return 1
+  fi
+  # Outside the repo: the module carries .js and .json files the repo's linter would pick up.
+  work=$(mktemp -d "${TMPDIR:-/tmp}/slipway-ferretdb-src.XXXXXX")
+  cp -R "$src/." "$work/"
+  chmod -R u+w "$work"
+  echo "$FERRETDB_VERSION" >"$work/build/version/version.txt"
+  mkdir -p "$BIN_DIR"
+  (cd "$work" && "$go" build -trimpath -o "$FERRETDB_BIN.partial" ./cmd/ferretdb)
+  rm -rf "$work"
+  mv "$FERRETDB_BIN.partial" "$FERRETDB_BIN"
+  log "built FerretDB $(installed_version) in $(($(date +%s) - started))s"
+}
+
+# A MongoDB wire-protocol round trip (OP_MSG {ping: 1}), in Node because `npm install` has not run
+# yet and `ferretdb ping` only pings with a setup user, which needs FerretDB's new auth.
+PING_JS=$(cat <<'JS'
+import { connect } from 'node:net';
+const [host, port] = [process.argv[1], Number(process.argv[2])];
+const cstring = (s) => Buffer.from(`${s}\0`, 'latin1');
+const int32 = (n) => { const b = Buffer.alloc(4); b.writeInt32LE(n); return b; };
+const body = Buffer.concat([
+  Buffer.of(0x10), cstring('ping'), int32(1),
+  Buffer.of(0x02), cstring('$db'), int32(6), cstring('admin'),
+  Buffer.of(0x00),
+]);
+const doc = Buffer.concat([int32(body.length + 4), body]);
+const payload = Buffer.concat([int32(0), Buffer.of(0), doc]);
+const message = Buffer.concat([int32(16 + payload.length), int32(1), int32(0), int32(2013), payload]);
+const ok = Buffer.concat([Buffer.of(0x01), cstring('ok'), Buffer.of(0, 0, 0, 0, 0, 0, 0xf0, 0x3f)]);
+const socket = connect({ host, port, timeout: 2000 });
+let reply = Buffer.alloc(0);
+const done = (code) => { socket.destroy(); process.exit(code); };
+socket.on('connect', () => socket.write(message));
+socket.on('data', (chunk) => {
+  reply = Buffer.concat([reply, chunk]);
+  if (reply.length >= 4 && reply.length >= reply.readInt32LE(0)) done(reply.includes(ok) ? 0 : 1);
+});
+socket.on('timeout', () => done(1));
+socket.on('error', () => done(1));
+JS
+)
+
+ping_ferretdb() {
+  node --input-type=module -e "$PING_JS" 127.0.0.1 "$FERRETDB_PORT" >/dev/null 2>&1
+}
+
+start_ferretdb() {
+  local pid_file=$FERRETDB_DIR/ferretdb.pid
+  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null && ping_ferretdb; then
+    log "FerretDB already answers on 127.0.0.1:$FERRETDB_PORT (pid $(cat "$pid_file"))"
+    return 0
+  fi
+  if ping_ferretdb; then
+    log "port $FERRETDB_PORT is taken by a server this script did not start; set FERRETDB_PORT"
+    return 1
+  fi
+  mkdir -p "$FERRETDB_DIR/data"
+  # --state-dir=- keeps no state.json (telemetry state) in the tree; telemetry stays off: no network.
+  setsid "$FERRETDB_BIN" \
+    --handler=sqlite \
+    --sqlite-url="file:$FERRETDB_DIR/data/" \
+    --listen-addr="127.0.0.1:$FERRETDB_PORT" \
+    --debug-addr=- \
+    --state-dir=- \
+    --telemetry=disable \
+    --log-level=error \
+    </dev/null >>"$FERRETDB_DIR/ferretdb.log" 2>&1 &
+  echo $! >"$pid_file"
+  for _ in $(seq 1 60); do
+    if ping_ferretdb; then
+      log "FerretDB $FERRETDB_VERSION (SQLite in $FERRETDB_DIR/data) answers on 127.0.0.1:$FERRETDB_PORT (pid $(cat "$pid_file"))"
+      return 0
+    fi
+    if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then break; fi
+    sleep 0.5
+  done
+  log "FerretDB did not answer on 127.0.0.1:$FERRETDB_PORT; its log:"
+  tail -n 40 "$FERRETDB_DIR/ferretdb.log" >&2 || true
+  return 1
+}
+
+install_ferretdb
+start_ferretdb
+
+cat >"$ENV_FILE" <<EOF
+export MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT/
+EOF
+cat "$ENV_FILE"
