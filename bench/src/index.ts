@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/acceptance/support/slipway-process';
 import { type ApiBenchResult, runApiBench } from './api-bench';
 import type { LoadShape } from './measure';
+import { runSwapBench } from './swap-bench';
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -55,15 +56,7 @@ function printTable(result: ApiBenchResult): void {
   );
 }
 
-/** `npm run bench`: BENCH_CONNECTIONS, BENCH_DURATION and BENCH_WARMUP (seconds) override the load shape. */
-async function main(): Promise<void> {
-  const shape: LoadShape = {
-    connections: positiveInteger('BENCH_CONNECTIONS', 10),
-    durationSeconds: positiveInteger('BENCH_DURATION', 10),
-    warmupSeconds: positiveInteger('BENCH_WARMUP', 2),
-  };
-  const result = await runApiBench(shape);
-  printTable(result);
+async function save(name: string, result: object): Promise<void> {
   const dir = join(REPO_ROOT, 'bench/results');
   await mkdir(dir, { recursive: true });
   const record = {
@@ -72,8 +65,45 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     ...result,
   };
-  await writeFile(join(dir, 'api.json'), `${JSON.stringify(record, null, 2)}\n`);
-  console.log(`written to bench/results/api.json`);
+  await writeFile(join(dir, `${name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+  console.log(`written to bench/results/${name}.json`);
+}
+
+async function apiBench(): Promise<void> {
+  const shape: LoadShape = {
+    connections: positiveInteger('BENCH_CONNECTIONS', 10),
+    durationSeconds: positiveInteger('BENCH_DURATION', 10),
+    warmupSeconds: positiveInteger('BENCH_WARMUP', 2),
+  };
+  const result = await runApiBench(shape);
+  printTable(result);
+  await save('api', result);
+}
+
+async function swapBench(): Promise<void> {
+  const result = await runSwapBench(positiveInteger('BENCH_SWAPS', 6));
+  console.log(`\nswap: ${result.swaps} promotions between two clusters of one service (local provider)`);
+  console.table({
+    'promote request → balancer serves new version': result.promoteToServing,
+    'promote step: provider time': result.promoteProvider,
+    'platform overhead per provider step (step − provider)': result.stepOverhead,
+    'transition without provider call (request, displacement)': result.bookkeepingTransition,
+  });
+  await save('swap', result);
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { api: apiBench, swap: swapBench };
+
+/**
+ * `npm run bench [-- api|swap ...]`, all by default. BENCH_CONNECTIONS, BENCH_DURATION and
+ * BENCH_WARMUP (seconds) shape the api load; BENCH_SWAPS the number of promotions.
+ */
+async function main(): Promise<void> {
+  const chosen = process.argv.slice(2);
+  const unknown = chosen.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0)
+    throw new Error(`unknown bench ${unknown.join(', ')}; choose from ${Object.keys(BENCHES).join(', ')}`);
+  for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) await BENCHES[name]!();
 }
 
 main().catch((error: unknown) => {

@@ -9,7 +9,7 @@ import { installOpenApi } from './http/openapi';
 import { frameworkErrors, installProblemHandlers } from './http/problem-handlers';
 import { OneLinePerRequest } from './http/request-log';
 import { installValidatorCompilers } from './http/validator-compilers';
-import { registerHealthRoutes } from './routes/health-routes';
+import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
 import { registerRunRoutes } from './routes/run-routes';
@@ -18,6 +18,8 @@ export interface AppOptions {
   service: ResourceService;
   kinds: KindRegistry;
   store: Store;
+  /** What `/health/ready` asks. */
+  backends: readonly BackendCheck[];
   authenticator: Authenticator;
   /** pino options, or false for silence (tests). @defaultValue false */
   logger?: FastifyServerOptions['logger'];
@@ -55,7 +57,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installAuthentication(app, options.authenticator);
   installIdempotency(app, options.store);
   await installOpenApi(app);
-  registerHealthRoutes(app, options.store);
+  registerHealthRoutes(app, options.backends);
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
   registerRunRoutes(app, options.service);

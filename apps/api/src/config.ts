@@ -12,6 +12,10 @@ export interface SlipwayConfig {
   /** Directories image sources must live under; empty means anywhere. */
   imageSourceRoots: string[];
   logLevel: string;
+  /** MONGO_URL: the MongoDB store instead of the embedded lmdb one. */
+  mongoUrl: string | undefined;
+  /** REDIS_URL: the BullMQ executor and separate workers instead of the inline executor. */
+  redisUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -37,13 +41,22 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SlipwayConfig {
-  for (const name of ['MONGO_URL', 'REDIS_URL', 'AWS_REGION']) {
-    if (env[name]) {
-      throw new ConfigError(
-        name,
-        'is set, but this build of Slipway runs only on its embedded default (lmdb store, inline executor, local provider); unset it',
-      );
-    }
+  if (env.AWS_REGION) {
+    throw new ConfigError(
+      'AWS_REGION',
+      'is set, but the EC2 provider is not built yet; this build provisions with the local provider only. Unset it',
+    );
+  }
+  const mongoUrl = env.MONGO_URL || undefined;
+  if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\/\S+$/.test(mongoUrl)) {
+    throw new ConfigError(
+      'MONGO_URL',
+      'must be a MongoDB connection string, e.g. mongodb://127.0.0.1:27017/slipway',
+    );
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must be a Redis URL, e.g. redis://127.0.0.1:6379');
   }
   const adminToken = env.SLIPWAY_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && !/^[\x21-\x7E]{16,256}$/.test(adminToken)) {
@@ -61,5 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     concurrency: integer(env, 'SLIPWAY_CONCURRENCY', 4, 1, 64),
     imageSourceRoots: roots.map((root) => (isAbsolute(root) ? root : resolve(cwd, root))),
     logLevel,
+    mongoUrl,
+    redisUrl,
   };
 }

@@ -39,7 +39,7 @@ export interface StartOptions {
   readyTimeoutMs?: number;
 }
 
-// The embedded build refuses these at startup; a developer's shell or CI may set them for other suites.
+// Backends a test opts into through `env`; a developer's shell or CI sets them for other suites.
 const FOREIGN_BACKEND_VARS = ['MONGO_URL', 'REDIS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL'];
 
 const started = new Set<SlipwayProcess>();
@@ -177,20 +177,35 @@ export class SlipwayProcess {
   }
 
   private async waitUntilReady(timeoutMs: number): Promise<void> {
-    await pollUntil(
+    let settled = false;
+    // An exit before ready is final: fail at once instead of polling a dead server until the deadline.
+    const exitedEarly = this.exited.then((info) =>
+      settled
+        ? undefined
+        : Promise.reject(
+            new Error(`the server exited ${JSON.stringify(info)} before it was ready\n${this.describe()}`),
+          ),
+    );
+    exitedEarly.catch(() => {}); // the race below reports it; this only marks it handled
+    const ready = pollUntil(
       'GET /health/ready to answer 200',
       async () => {
-        if (this.exitInfo) throw new Error(`the server exited before it was ready\n${this.describe()}`);
         if (this.portValue === null) return undefined;
         const response = await fetch(`${this.baseUrl}/health/ready`);
         await response.body?.cancel();
         return response.status === 200 ? true : undefined;
       },
       { timeoutMs, intervalMs: 100, describe: () => this.describe() },
-    ).catch(async (error: unknown) => {
+    );
+    try {
+      await Promise.race([ready, exitedEarly]);
+    } catch (error) {
       if (!this.exitInfo) await this.kill('SIGKILL');
       throw error;
-    });
+    } finally {
+      settled = true;
+      ready.catch(() => {}); // lost the race to an exit: already reported
+    }
   }
 }
 

@@ -34,7 +34,7 @@ describe('authentication', () => {
 describe('kinds', () => {
   it('lists kinds and describes the image machine', async () => {
     const list = (await api.request('GET', '/v1/kinds')).json();
-    expect(list.items.map((kind: { name: string }) => kind.name)).toEqual(['image']);
+    expect(list.items.map((kind: { name: string }) => kind.name)).toEqual(['image', 'cluster']);
     for (const name of ['image', 'images']) {
       const kind = (await api.request('GET', `/v1/kinds/${name}`)).json();
       expect(kind.steps).toEqual(['build', 'destroy']);
@@ -49,7 +49,7 @@ describe('kinds', () => {
 describe('health and plumbing', () => {
   it('reports the store ready', async () => {
     const ready = (await api.request('GET', '/health/ready', { token: null })).json();
-    expect(ready).toEqual({ status: 'ok', checks: { store: 'ok', executor: 'ok' } });
+    expect(ready).toEqual({ status: 'ok', checks: { store: 'ok (lmdb)', executor: 'ok (inline)' } });
   });
 
   it('answers unknown routes with a 404 problem and echoes the request id', async () => {

@@ -44,3 +44,11 @@ export function succeeded(outputs: Record<string, unknown> = {}): StepOutcome {
 export function failed(code: string, message: string, outputs?: Record<string, unknown>): StepOutcome {
   return outputs ? { ok: false, error: { code, message }, outputs } : { ok: false, error: { code, message } };
 }
+
+/**
+ * Widens a provider typed by its kind's spec to the engine's untyped registry. Sound because the
+ * engine only hands a provider resources of its own kind, whose spec passed that kind's schema.
+ */
+export function registeredProvider<Spec>(provider: KindProvider<Spec>): KindProvider {
+  return provider as unknown as KindProvider;
+}
