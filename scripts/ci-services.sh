@@ -2,8 +2,11 @@
 # Installs (once) and starts the backing services the test suites need on a machine without a
 # Docker engine, then writes their URLs to .tools/ci-services.env for `source`:
 #   - FerretDB v1 on its SQLite backend, the MongoDB-protocol server: MONGO_URL.
+#   - Redis from Debian's redis-server package, for the BullMQ executor: REDIS_URL.
 # Idempotent: an installed binary is reused, and a server this script started that still answers
-# is left running. Knobs: FERRETDB_PORT (default 27018), FERRETDB_DIR (data and log).
+# is left running. Knobs: FERRETDB_PORT (default 27018), FERRETDB_DIR (data and log), REDIS_PORT
+# (default 6380), REDIS_DIR (config, AOF and log). `bash scripts/ci-services.sh redis` starts (or
+# restarts after `redis-cli -p 6380 shutdown`) Redis only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -15,6 +18,8 @@ FERRETDB_DIR=${FERRETDB_DIR:-$ROOT/.tools/ferretdb-$FERRETDB_PORT}
 BIN_DIR=$ROOT/.tools/bin
 FERRETDB_BIN=$BIN_DIR/ferretdb
 ENV_FILE=$ROOT/.tools/ci-services.env
+REDIS_PORT=${REDIS_PORT:-6380}
+REDIS_DIR=${REDIS_DIR:-$ROOT/.tools/redis-$REDIS_PORT}
 
 log() { echo "ci-services: $*" >&2; }
 
@@ -126,10 +131,66 @@ start_ferretdb() {
   return 1
 }
 
+install_redis() {
+  if command -v redis-server >/dev/null 2>&1; then return 0; fi
+  log "installing redis-server from Debian's packages (first run only)"
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine may have no package lists yet; update only when the plain install fails.
+  apt-get install -y -q redis-server >/dev/null ||
+    { apt-get update -q >/dev/null && apt-get install -y -q redis-server >/dev/null; }
+}
+
+ping_redis() {
+  [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]
+}
+
+# Persistence as production wants it for BullMQ: AOF so a restart keeps the queue, no RDB
+# snapshots, and noeviction so Redis refuses writes instead of silently dropping jobs. (The test
+# that restarts Redis mid-batch runs a Redis of its own with the same settings, so that its restart
+# disturbs no other suite: see ownRedis in test/support/services.ts.)
+write_redis_config() {
+  mkdir -p "$REDIS_DIR"
+  cat >"$REDIS_DIR/redis.conf" <<CONF
+bind 127.0.0.1
+port $REDIS_PORT
+dir $REDIS_DIR
+appendonly yes
+maxmemory-policy noeviction
+save ""
+daemonize yes
+pidfile $REDIS_DIR/redis.pid
+logfile $REDIS_DIR/redis.log
+CONF
+}
+
+start_redis() {
+  if ping_redis; then
+    log "Redis already answers on 127.0.0.1:$REDIS_PORT"
+    return 0
+  fi
+  write_redis_config
+  redis-server "$REDIS_DIR/redis.conf"
+  for _ in $(seq 1 40); do
+    if ping_redis; then
+      log "Redis $(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p') (AOF in $REDIS_DIR) answers on 127.0.0.1:$REDIS_PORT"
+      return 0
+    fi
+    sleep 0.25
+  done
+  log "Redis did not answer on 127.0.0.1:$REDIS_PORT; its log:"
+  tail -n 40 "$REDIS_DIR/redis.log" >&2 || true
+  return 1
+}
+
+install_redis
+start_redis
+if [ "${1:-}" = "redis" ]; then exit 0; fi
+
 install_ferretdb
 start_ferretdb
 
 cat >"$ENV_FILE" <<EOF
 export MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT/
+export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 EOF
 cat "$ENV_FILE"

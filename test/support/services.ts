@@ -1,4 +1,12 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -33,6 +41,146 @@ export async function findMongo(): Promise<ServiceLookup> {
     url: `${container.getConnectionString()}/?directConnection=true`,
     origin: `testcontainers ${MONGO_IMAGE}`,
   };
+}
+
+const REDIS_IMAGE = 'redis:7';
+/** As production runs it for BullMQ, and as scripts/ci-services.sh starts it: AOF, noeviction. */
+const REDIS_ARGS = ['--appendonly', 'yes', '--maxmemory-policy', 'noeviction', '--save', ''];
+
+/** A Redis: REDIS_URL, else a `redis` container. */
+export async function findRedis(): Promise<ServiceLookup> {
+  const fromEnv = process.env.REDIS_URL;
+  if (fromEnv) return { found: true, url: fromEnv, origin: 'REDIS_URL' };
+  const engine = await dockerEngine();
+  if (!engine.found) {
+    return {
+      found: false,
+      reason: `REDIS_URL is not set and ${engine.reason}; set REDIS_URL (bash scripts/ci-services.sh starts Redis and prints it)`,
+    };
+  }
+  const container = await startRedisContainer();
+  afterAll(() => container.stop());
+  return { found: true, url: container.url, origin: `testcontainers ${REDIS_IMAGE}` };
+}
+
+/** A Redis that a test may stop and start again, keeping its data (AOF), as in a Redis restart. */
+export interface OwnRedis {
+  url: string;
+  restart(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type OwnRedisLookup =
+  | { found: true; origin: string; start(): Promise<OwnRedis> }
+  | { found: false; reason: string };
+
+/**
+ * A Redis of the test file's own, so that restarting it disturbs no other file running meanwhile:
+ * a redis-server child process on a free port with its AOF in a temp directory when redis-server
+ * is on PATH (bash scripts/ci-services.sh installs it), else a container. Nothing starts until the
+ * suite calls `start()` (in a `beforeAll`), so a skipped suite leaves nothing running.
+ */
+export async function ownRedis(): Promise<OwnRedisLookup> {
+  if (await hasRedisServer()) return { found: true, origin: 'redis-server', start: startLocalRedis };
+  const engine = await dockerEngine();
+  if (!engine.found) {
+    return {
+      found: false,
+      reason: `redis-server is not on PATH and ${engine.reason}; bash scripts/ci-services.sh installs redis-server`,
+    };
+  }
+  return { found: true, origin: `testcontainers ${REDIS_IMAGE}`, start: startRedisContainer };
+}
+
+async function hasRedisServer(): Promise<boolean> {
+  return promisify(execFile)('redis-server', ['--version']).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function startLocalRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...REDIS_ARGS];
+  let server = spawn('redis-server', args, { stdio: 'ignore' });
+  const stop = async () => {
+    await stopRedis(server);
+    await rm(dir, { recursive: true, force: true });
+  };
+  await untilRedisAnswers(url).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return {
+    url,
+    restart: async (downMs = 0) => {
+      await stopRedis(server);
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      server = spawn('redis-server', args, { stdio: 'ignore' });
+      await untilRedisAnswers(url);
+    },
+    stop,
+  };
+}
+
+/** SIGTERM is Redis's shutdown: it writes out its AOF, then exits. */
+async function stopRedis(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = once(server, 'exit');
+  server.kill('SIGTERM');
+  await exited;
+}
+
+async function startRedisContainer(): Promise<OwnRedis> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  // A fixed host port, so the URL still holds after a restart of the container.
+  const port = await freePort();
+  const container = await new GenericContainer(REDIS_IMAGE)
+    .withCommand(['redis-server', ...REDIS_ARGS])
+    .withExposedPorts({ container: 6379, host: port })
+    .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
+    .start();
+  const url = `redis://${container.getHost()}:${port}`;
+  return {
+    url,
+    restart: async () => {
+      await container.restart();
+      await untilRedisAnswers(url);
+    },
+    stop: async () => {
+      await container.stop();
+    },
+  };
+}
+
+async function untilRedisAnswers(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0 });
+    client.on('error', () => {});
+    const answered = await client
+      .connect()
+      .then(() => client.ping())
+      .then(
+        () => true,
+        () => false,
+      );
+    client.disconnect();
+    if (answered) return;
+    if (Date.now() > deadline) throw new Error(`Redis at ${url} did not answer within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
 }
 
 async function dockerEngine(): Promise<{ found: true } | { found: false; reason: string }> {

@@ -1,5 +1,6 @@
 import { type Executor, type RunWalker, SHUTDOWN, type Store } from '@slipway/domain';
 import PQueue from 'p-queue';
+import { failRun, isUnavailable } from './fail-run';
 
 export interface InlineExecutorOptions {
   walker: RunWalker;
@@ -21,6 +22,8 @@ export class InlineExecutor implements Executor {
   private readonly queue: PQueue;
   private readonly controllers = new Map<string, AbortController>();
   private readonly pending = new Set<string>();
+  private readonly retryDelays = new Map<string, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   private closing = false;
 
   constructor(private readonly options: InlineExecutorOptions) {
@@ -50,6 +53,7 @@ export class InlineExecutor implements Executor {
   /** Aborts walks in progress with SHUTDOWN: their runs stay unfinished for the next start to resume. */
   async close(): Promise<void> {
     this.closing = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
     this.queue.clear();
     for (const controller of this.controllers.values()) controller.abort(SHUTDOWN);
     await this.queue.onIdle();
@@ -58,30 +62,42 @@ export class InlineExecutor implements Executor {
   private async execute(runId: string): Promise<void> {
     const controller = new AbortController();
     this.controllers.set(runId, controller);
+    let retry = false;
     try {
       await this.options.walker.walk(runId, controller.signal);
+      this.retryDelays.delete(runId);
     } catch (error) {
       this.options.onError?.(runId, error);
-      await this.failRun(runId, error);
+      if (isUnavailable(error)) retry = true;
+      else await this.failRun(runId, error);
     } finally {
       this.controllers.delete(runId);
       this.pending.delete(runId);
     }
+    if (retry) this.retryLater(runId);
+  }
+
+  /**
+   * The store is down: the run is intact, only unreachable, so it is walked again later (backing
+   * off to 15 s) instead of being failed for an outage.
+   */
+  private retryLater(runId: string): void {
+    if (this.closing) return;
+    const delay = Math.min((this.retryDelays.get(runId) ?? 500) * 2, 15_000);
+    this.retryDelays.set(runId, delay);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      void this.submit(runId);
+    }, delay);
+    timer.unref();
+    this.retryTimers.add(timer);
   }
 
   /** A walk that blew up must not leave its run dangling with the resource locked. */
   private async failRun(runId: string, error: unknown): Promise<void> {
     if (this.closing) return;
-    const run = await this.options.store.getRun(runId).catch(() => null);
-    if (!run) return;
-    const finishedAt = new Date().toISOString();
-    await this.options.store
-      .finishRun(runId, ['queued', 'running', 'cancelling'], {
-        status: 'failed',
-        error: { code: 'executor_error', message: error instanceof Error ? error.message : String(error) },
-        finishedAt,
-        durationMs: Date.parse(finishedAt) - Date.parse(run.startedAt ?? run.createdAt),
-      })
-      .catch((finishError: unknown) => this.options.onError?.(runId, finishError));
+    await failRun(this.options.store, runId, error, (finishError) =>
+      this.options.onError?.(runId, finishError),
+    );
   }
 }

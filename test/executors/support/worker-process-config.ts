@@ -1,0 +1,16 @@
+import type { EffectLedgerOptions } from '../../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
+
+/** Handed to a worker process as JSON in this environment variable. */
+export const WORKER_CONFIG_ENV = 'SLIPWAY_TEST_WORKER_CONFIG';
+
+export interface WorkerProcessConfig {
+  mongoUrl: string;
+  dbName: string;
+  redisUrl: string;
+  queueName: string;
+  concurrency: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  cancelCheckIntervalMs: number;
+  ledger: EffectLedgerOptions;
+}

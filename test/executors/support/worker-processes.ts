@@ -1,0 +1,70 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { WORKER_CONFIG_ENV, type WorkerProcessConfig } from './worker-process-config';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const SCRIPT = join(import.meta.dirname, 'bullmq-worker-process.ts');
+
+export interface WorkerProcess {
+  pid: number;
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** What it wrote to stderr: shown when a test fails. */
+  stderr: string[];
+}
+
+/** Starts worker processes and makes sure none outlives the test, whatever happens in it. */
+export class WorkerProcesses {
+  private readonly started: WorkerProcess[] = [];
+  private readonly all: WorkerProcess[] = [];
+
+  /** Spawns one and resolves when it takes jobs; tsx compiles on start, hence the wide bound. */
+  async start(config: WorkerProcessConfig, timeoutMs = 60_000): Promise<WorkerProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+      cwd: ROOT,
+      env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const worker: WorkerProcess = { pid: child.pid!, child, stderr: [] };
+    this.started.push(worker);
+    this.all.push(worker);
+    createInterface({ input: child.stderr }).on('line', (line) => worker.stderr.push(line));
+    const lines = createInterface({ input: child.stdout });
+    const exitedEarly = once(child, 'exit').then(([code]) => {
+      throw new Error(`worker exited with ${code} before it was ready:\n${worker.stderr.join('\n')}`);
+    });
+    // Once it is ready, its exit (the kill at the end of the test) is no failure.
+    exitedEarly.catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        new Promise<void>((ready) => lines.on('line', (line) => line.includes('"ready":true') && ready())),
+        exitedEarly,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`worker not ready within ${timeoutMs}ms`)), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return worker;
+  }
+
+  /** kill -9: no shutdown code runs, as when a machine dies. */
+  async kill(worker: WorkerProcess): Promise<void> {
+    if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
+    const exited = once(worker.child, 'exit');
+    worker.child.kill('SIGKILL');
+    await exited;
+  }
+
+  async killAll(): Promise<void> {
+    await Promise.all(this.started.splice(0).map((worker) => this.kill(worker)));
+  }
+
+  stderr(): string {
+    return this.all.map((worker) => `--- worker ${worker.pid}\n${worker.stderr.join('\n')}`).join('\n');
+  }
+}
