@@ -50,12 +50,12 @@ describe('docker-compose.yml', () => {
     const ajv = new Ajv2019({ strict: false, allErrors: true });
     addFormats(ajv);
     ajv.addFormat('duration', /^\d+(\.\d+)?(ns|us|ms|s|m|h)(\d+(\.\d+)?(ns|us|ms|s|m|h))*$/);
-    const validate = ajv.compile(modernized(composeSchema));
+    const validate = ajv.compile(modernized(composeSchema) as object);
     const valid = validate(file);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
     expect(valid).toBe(true);
     // The check bites: a malformed service is refused.
-    const broken = structuredClone(file) as { services: Record<string, Record<string, unknown>> };
+    const broken = structuredClone(file) as unknown as { services: Record<string, Record<string, unknown>> };
     broken.services.api!.deploy = { replicas: 'two' };
     broken.services.redis!.restart_policy = 'always';
     expect(validate(broken)).toBe(false);

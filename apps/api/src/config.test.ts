@@ -26,6 +26,7 @@ describe('configuration', () => {
       logLevel: 'info',
       mongoUrl: undefined,
       redisUrl: undefined,
+      queueName: 'slipway-runs',
     });
   });
 
@@ -45,14 +46,17 @@ describe('configuration', () => {
     expect(refusal({ AWS_REGION: 'eu-west-1' })).toMatchObject({ variable: 'AWS_REGION' });
     expect(refusal({ SLIPWAY_ADMIN_TOKEN: 'short' })).toMatchObject({ variable: 'SLIPWAY_ADMIN_TOKEN' });
     expect(refusal({ LOG_LEVEL: 'loud' })).toMatchObject({ variable: 'LOG_LEVEL' });
+    expect(refusal({ SLIPWAY_QUEUE: 'a queue' })).toMatchObject({ variable: 'SLIPWAY_QUEUE' });
   });
 
-  it('fails startup naming MONGO_URL when no server answers there', async () => {
+  it('fails startup naming MONGO_URL or REDIS_URL when no server answers there', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'slipway-config-'));
     try {
       // Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
       const config = loadConfig({ SLIPWAY_DATA_DIR: dataDir, MONGO_URL: 'mongodb://127.0.0.1:9/slipway' });
       await expect(createSlipway(config)).rejects.toThrow(/^MONGO_URL: no MongoDB server answered/);
+      const noRedis = loadConfig({ SLIPWAY_DATA_DIR: dataDir, REDIS_URL: 'redis://127.0.0.1:9' });
+      await expect(createSlipway(noRedis)).rejects.toThrow(/^REDIS_URL .*no Redis server answered/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

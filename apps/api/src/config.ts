@@ -16,6 +16,8 @@ export interface SlipwayConfig {
   mongoUrl: string | undefined;
   /** REDIS_URL: the BullMQ executor and separate workers instead of the inline executor. */
   redisUrl: string | undefined;
+  /** SLIPWAY_QUEUE: the BullMQ queue, so installations can share one Redis. @defaultValue slipway-runs */
+  queueName: string;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +56,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'must be a MongoDB connection string, e.g. mongodb://127.0.0.1:27017/slipway',
     );
   }
+  const queueName = env.SLIPWAY_QUEUE || 'slipway-runs';
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(queueName)) {
+    throw new ConfigError('SLIPWAY_QUEUE', 'must be 1-64 letters, digits, dots, dashes or underscores');
+  }
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must be a Redis URL, e.g. redis://127.0.0.1:6379');
@@ -76,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel,
     mongoUrl,
     redisUrl,
+    queueName,
   };
 }

@@ -1,7 +1,6 @@
 import { SlipwayError } from '@slipway/domain';
 import {
   MongoClientClosedError,
-  MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerClosedError,
@@ -30,8 +29,31 @@ export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }
 
+/**
+ * Socket errors the driver lets through unwrapped (an EPIPE when it writes to a connection the
+ * server has just dropped was seen in the outage test): the server is gone, not the request bad.
+ */
+const SOCKET_ERRNOS = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ENOTCONN',
+  'EHOSTUNREACH',
+]);
+
+function isSocketError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    SOCKET_ERRNOS.has(error.code)
+  );
+}
+
 function isUnavailable(error: unknown): boolean {
   return (
+    isSocketError(error) ||
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||
@@ -45,6 +67,6 @@ function isUnavailable(error: unknown): boolean {
 /** Driver failures that mean the server cannot be reached become `service_unavailable`; others pass. */
 export function translateDriverError(error: unknown): unknown {
   if (!isUnavailable(error)) return error;
-  const detail = error instanceof MongoError ? error.message : String(error);
+  const detail = error instanceof Error ? error.message : String(error);
   return new SlipwayError('service_unavailable', `The MongoDB store (MONGO_URL) is unavailable: ${detail}`);
 }
