@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/acceptance/support/slipway-process';
 import { type ApiBenchResult, runApiBench } from './api-bench';
 import type { LoadShape } from './measure';
+import { RUNS_RATIO_GOAL, runRunsBench } from './runs-bench';
 import { runSwapBench } from './swap-bench';
 
 function positiveInteger(name: string, fallback: number): number {
@@ -92,11 +93,34 @@ async function swapBench(): Promise<void> {
   await save('swap', result);
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { api: apiBench, swap: swapBench };
+async function runsBench(): Promise<void> {
+  const result = await runRunsBench(
+    positiveInteger('BENCH_RUNS', 500),
+    positiveInteger('BENCH_RUN_CONCURRENCY', 8),
+  );
+  const perSecond = (value: number | null) => (value === null ? 'n/a' : Math.round(value));
+  console.log(`\nruns: ${result.runs} single-step runs, concurrency ${result.concurrency}, no-op provider`);
+  console.table({
+    'raw BullMQ no-op worker (baseline)': { 'per second': perSecond(result.rawBullmqPerSecond) },
+    'Slipway through BullMQ (lmdb store)': { 'per second': perSecond(result.bullmqPerSecond) },
+    'Slipway inline executor (lmdb store)': { 'per second': perSecond(result.inlinePerSecond) },
+  });
+  if (result.skipped) console.log(`BullMQ figures skipped: ${result.skipped}`);
+  else {
+    const ratio = result.ratioBullmqToRaw ?? 0;
+    console.log(
+      `BullMQ path / raw BullMQ = ${ratio.toFixed(3)}: ${ratio >= RUNS_RATIO_GOAL ? 'meets' : 'misses'} the goal of ${RUNS_RATIO_GOAL}`,
+    );
+  }
+  await save('runs', result);
+}
+
+const BENCHES: Record<string, () => Promise<void>> = { api: apiBench, swap: swapBench, runs: runsBench };
 
 /**
- * `npm run bench [-- api|swap ...]`, all by default. BENCH_CONNECTIONS, BENCH_DURATION and
- * BENCH_WARMUP (seconds) shape the api load; BENCH_SWAPS the number of promotions.
+ * `npm run bench [-- api|swap|runs ...]`, all by default. BENCH_CONNECTIONS, BENCH_DURATION and
+ * BENCH_WARMUP (seconds) shape the api load; BENCH_SWAPS the number of promotions; BENCH_RUNS
+ * and BENCH_RUN_CONCURRENCY the runs bench (which needs REDIS_URL for its BullMQ figures).
  */
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2);
