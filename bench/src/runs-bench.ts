@@ -28,6 +28,7 @@ export const RUNS_RATIO_GOAL = GOAL;
 /** N single-step runs (request built, walk pending → building → built) through `executor`. */
 async function slipwayRuns(
   runs: number,
+  concurrency: number,
   start: (fixture: EngineFixture) => Promise<{ executor: Executor; stop: () => Promise<void> }>,
 ): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-runs-'));
@@ -42,7 +43,9 @@ async function slipwayRuns(
       images.push(await service.create('image', { name: `bench-${index}`, spec: SPEC }, ADMIN));
     }
     const started = performance.now();
-    for (const image of images) await service.requestRun('image', image.id, { target: 'built' }, ADMIN);
+    await inParallel(images, concurrency, (image) =>
+      service.requestRun('image', image.id, { target: 'built' }, ADMIN),
+    );
     await executor.idle();
     const seconds = (performance.now() - started) / 1000;
     const unfinished = await store.listUnfinishedRuns();
@@ -83,12 +86,30 @@ async function rawBullmq(redisUrl: string, runs: number, concurrency: number): P
   }
 }
 
+/** `work` over `items` from `lanes` concurrent loops: requests arrive concurrently, as at an API. */
+async function inParallel<T>(
+  items: readonly T[],
+  lanes: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next]!;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+}
+
 /**
  * End-to-end runs per second: raw BullMQ (the ceiling), Slipway through BullMQ, Slipway inline.
- * Producers add one job or run at a time, as the API does per request.
+ * Both sides are fed by as many concurrent producers as there are workers, as concurrent API
+ * requests would.
  */
 export async function runRunsBench(runs: number, concurrency: number): Promise<RunsBenchResult> {
-  const inlinePerSecond = await slipwayRuns(runs, async (fixture) => {
+  const inlinePerSecond = await slipwayRuns(runs, concurrency, async (fixture) => {
     const executor = new InlineExecutor({ walker: fixture.walker(), store: fixture.store, concurrency });
     return { executor, stop: () => executor.close() };
   });
@@ -106,7 +127,7 @@ export async function runRunsBench(runs: number, concurrency: number): Promise<R
     };
   }
   const rawBullmqPerSecond = await rawBullmq(redisUrl, runs, concurrency);
-  const bullmqPerSecond = await slipwayRuns(runs, async (fixture) => {
+  const bullmqPerSecond = await slipwayRuns(runs, concurrency, async (fixture) => {
     const queueName = `slipway-bench-${process.pid}-${Date.now()}`;
     const executor = await BullmqExecutor.connect({ connection: redisUrl, queueName, store: fixture.store });
     const worker = await BullmqWorker.start({
