@@ -29,11 +29,13 @@ const ADMIN: Principal = { id: 'alice', permissions: ['admin'] };
 function scriptedProviders() {
   const calls: string[] = [];
   let verify: (context: StepContext) => Promise<StepOutcome> = async () => succeeded({ checks: ['ok'] });
+  let promote: (context: StepContext) => Promise<StepOutcome> = async () => succeeded();
   const step =
     (name: string, outputs: Record<string, unknown> = {}) =>
     async (context: StepContext) => {
       calls.push(`${context.resource.name}:${name}`);
-      return name === 'verify' ? verify(context) : succeeded(outputs);
+      if (name === 'verify') return verify(context);
+      return name === 'promote' ? promote(context) : succeeded(outputs);
     };
   const cluster: KindProvider = {
     backend: 'scripted',
@@ -56,6 +58,9 @@ function scriptedProviders() {
     calls,
     verifyWith(next: typeof verify) {
       verify = next;
+    },
+    promoteWith(next: typeof promote) {
+      promote = next;
     },
   };
 }
@@ -191,6 +196,27 @@ describe('clusters in the engine', () => {
     await executor.idle();
     expect(await store.getRun(verifying.id)).toMatchObject({ status: 'succeeded' });
     expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['live', 'failed']);
+  });
+
+  it('refuses runs on the live cluster while another cluster of its service is promoting', async () => {
+    const a = await cluster('a', 'live');
+    const b = await cluster('b', 'ready');
+    let release: (outcome: StepOutcome) => void = () => {};
+    scripted.promoteWith(() => new Promise((resolve) => (release = resolve)));
+    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    while (scripted.calls.at(-1) !== 'b:promote') await new Promise((done) => setTimeout(done, 5));
+    for (const attempt of [
+      service.runAction('cluster', a.id, 'verify', ADMIN),
+      service.requestRun('cluster', a.id, { target: 'destroyed', force: true, reason: 'now' }, ADMIN),
+    ]) {
+      await expect(attempt).rejects.toMatchObject({
+        code: 'run_conflict',
+        details: { activeRunId: promote.id },
+      });
+    }
+    release(succeeded());
+    await executor.idle();
+    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
   });
 
   it('refuses to destroy a live cluster without force and a reason; with both, destroys it', async () => {

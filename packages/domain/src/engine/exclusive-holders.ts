@@ -20,22 +20,42 @@ export async function exclusiveHolders(
   resource: Resource,
 ): Promise<Resource[]> {
   const exclusive = kind.definition.exclusive;
+  return exclusive ? groupMembersIn(store, kind, resource, exclusive.state) : [];
+}
+
+/** The resources of the same group (a cluster's service) in `state`, other than `resource`. */
+export async function groupMembersIn(
+  store: Store,
+  kind: RegisteredKind,
+  resource: Resource,
+  state: string,
+): Promise<Resource[]> {
+  const exclusive = kind.definition.exclusive;
   const group = exclusiveGroup(kind, resource);
   if (!exclusive || group === null) return [];
-  const holders: Resource[] = [];
+  const members: Resource[] = [];
   let cursor: string | undefined;
   do {
     const page = await store.listResources({
       kind: kind.definition.name,
-      state: exclusive.state,
+      state,
       limit: 100,
       ...(cursor ? { cursor } : {}),
     });
     for (const candidate of page.items) {
       if (candidate.id !== resource.id && candidate.spec[exclusive.groupField] === group)
-        holders.push(candidate);
+        members.push(candidate);
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
-  return holders;
+  return members;
+}
+
+/** Working states whose success enters the exclusive state (a cluster's `promoting`). */
+export function enteringStates(kind: RegisteredKind): string[] {
+  const target = kind.definition.exclusive?.state;
+  if (!target) return [];
+  return kind.graph.edges
+    .filter((edge) => edge.event === 'SUCCESS' && edge.to === target)
+    .map((edge) => edge.from);
 }

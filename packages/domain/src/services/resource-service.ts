@@ -1,5 +1,10 @@
 import { Value } from 'typebox/value';
-import { exclusiveGroup, exclusiveHolders } from '../engine/exclusive-holders';
+import {
+  enteringStates,
+  exclusiveGroup,
+  exclusiveHolders,
+  groupMembersIn,
+} from '../engine/exclusive-holders';
 import { planPath } from '../engine/plan-path';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
@@ -186,6 +191,7 @@ export class ResourceService {
     }
     const resource = await this.load(kind, id);
     if (resource.activeRunId) throw runConflict(resource.activeRunId);
+    await this.refuseWhileDisplacing(kind, resource);
     if (target.forceFrom?.includes(resource.state)) {
       if (!request.force) {
         throw new SlipwayError(
@@ -243,6 +249,7 @@ export class ResourceService {
     }
     const resource = await this.load(kind, id);
     if (resource.activeRunId) throw runConflict(resource.activeRunId);
+    await this.refuseWhileDisplacing(kind, resource);
     if (!action.allowedIn.includes(resource.state)) {
       throw new SlipwayError(
         'action_not_allowed',
@@ -343,6 +350,27 @@ export class ResourceService {
       finishedAt: null,
       durationMs: null,
     };
+  }
+
+  /**
+   * The holder of an exclusive state (the live cluster) takes no run while another resource of
+   * its group is on its way into that state (promoting): that run will record the holder's
+   * displacement, which a run of the holder's own would make impossible.
+   */
+  private async refuseWhileDisplacing(kind: RegisteredKind, resource: Resource): Promise<void> {
+    if (resource.state !== kind.definition.exclusive?.state) return;
+    for (const state of enteringStates(kind)) {
+      const [entering] = (await groupMembersIn(this.options.store, kind, resource, state)).filter(
+        (member) => member.activeRunId !== null,
+      );
+      if (entering?.activeRunId) {
+        throw new SlipwayError(
+          'run_conflict',
+          `${kind.definition.name} ${entering.id} of the same ${kind.definition.exclusive.groupField} is ${state} (run ${entering.activeRunId}) and will move this one out of ${resource.state}; wait for that run to end.`,
+          { activeRunId: entering.activeRunId },
+        );
+      }
+    }
   }
 
   /** A spec naming another resource (a cluster's image) must name one that exists and is usable. */
