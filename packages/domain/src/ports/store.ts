@@ -45,6 +45,19 @@ export interface TransitionWrite {
   expectedActiveRunId?: string | null;
 }
 
+/** What `updateRun` may change on a run that has not ended. */
+export type RunChanges = Partial<
+  Pick<Run, 'status' | 'step' | 'attempt' | 'startedAt' | 'cancelRequestedBy' | 'cancelReason'>
+>;
+
+/** How a run ends (`finishRun`). */
+export interface RunEnd {
+  status: RunStatus;
+  error: RunError | null;
+  finishedAt: string;
+  durationMs: number;
+}
+
 export type IdempotencyReservation =
   | { kind: 'reserved' }
   | { kind: 'in-progress' }
@@ -86,22 +99,12 @@ export interface Store {
    * Updates a non-terminal run's status/step/attempt/startedAt if its current status is one of
    * `from`; returns the updated run, or null when the status was not in `from`.
    */
-  updateRun(
-    id: string,
-    from: readonly RunStatus[],
-    changes: Partial<
-      Pick<Run, 'status' | 'step' | 'attempt' | 'startedAt' | 'cancelRequestedBy' | 'cancelReason'>
-    >,
-  ): Promise<Run | null>;
+  updateRun(id: string, from: readonly RunStatus[], changes: RunChanges): Promise<Run | null>;
   /**
    * Ends a run (terminal status) and clears the resource's `activeRunId`, atomically, if the run's
    * status is one of `from`. Returns the finished run, or null when it was not.
    */
-  finishRun(
-    id: string,
-    from: readonly RunStatus[],
-    end: { status: RunStatus; error: RunError | null; finishedAt: string; durationMs: number },
-  ): Promise<Run | null>;
+  finishRun(id: string, from: readonly RunStatus[], end: RunEnd): Promise<Run | null>;
   /** Runs that are queued, running or cancelling: the work a restart must pick up. */
   listUnfinishedRuns(): Promise<Run[]>;
 

@@ -6,6 +6,8 @@ import {
   type ResourcePatch,
   type ResourceQuery,
   type Run,
+  type RunChanges,
+  type RunEnd,
   type RunStatus,
   SlipwayError,
   type Store,
@@ -74,13 +76,13 @@ export class LmdbStore implements Store {
     return this.dbs.runs.get(id) ?? null;
   }
 
-  async updateRun(id: string, from: readonly RunStatus[], changes: runs.RunChanges): Promise<Run | null> {
+  async updateRun(id: string, from: readonly RunStatus[], changes: RunChanges): Promise<Run | null> {
     const copy = structuredClone(changes);
     const statuses = [...from];
     return this.write(() => runs.updateRun(this.dbs, id, statuses, copy));
   }
 
-  async finishRun(id: string, from: readonly RunStatus[], end: runs.RunEnd): Promise<Run | null> {
+  async finishRun(id: string, from: readonly RunStatus[], end: RunEnd): Promise<Run | null> {
     const copy = structuredClone(end);
     const statuses = [...from];
     return this.write(() => runs.finishRun(this.dbs, id, statuses, copy));

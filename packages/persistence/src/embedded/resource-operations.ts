@@ -8,15 +8,14 @@ import {
 import { decodeCursor, encodeCursor } from '../query/cursor';
 import { checkPageLimit, takePage } from '../query/page-limit';
 import { resourceMatches, resourceQueryShape } from '../query/resource-filter';
+import { duplicateId, patchedResource } from '../rules/resource-rules';
 import { KEY_TOP } from './key-bounds';
 import type { LmdbDatabases } from './lmdb-databases';
 
 /** Runs inside a write transaction; throws before writing anything when it refuses. */
 export function insertResource(dbs: LmdbDatabases, resource: Resource): void {
   if (dbs.resources.doesExist(resource.id)) {
-    throw new SlipwayError('version_conflict', `A resource with id "${resource.id}" already exists.`, {
-      id: resource.id,
-    });
+    throw duplicateId('resource', resource.id);
   }
   const holder = dbs.names.get([resource.kind, resource.name]);
   if (holder !== undefined) {
@@ -39,21 +38,7 @@ export function patchResource(
   patch: ResourcePatch,
   at: string,
 ): Resource {
-  const resource = loadResource(dbs, id);
-  if (resource.version !== expectedVersion) {
-    throw new SlipwayError(
-      'version_conflict',
-      `Resource ${id} is at version ${resource.version}, not ${expectedVersion}; reload it and retry.`,
-      { currentVersion: resource.version },
-    );
-  }
-  const next: Resource = {
-    ...resource,
-    spec: patch.spec ?? resource.spec,
-    labels: patch.labels ?? resource.labels,
-    version: resource.version + 1,
-    updatedAt: at,
-  };
+  const next = patchedResource(loadResource(dbs, id), expectedVersion, patch, at);
   dbs.resources.put(id, next);
   return next;
 }

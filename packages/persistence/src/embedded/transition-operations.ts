@@ -1,11 +1,4 @@
-import {
-  type Page,
-  type Resource,
-  SlipwayError,
-  type Transition,
-  type TransitionQuery,
-  type TransitionWrite,
-} from '@slipway/domain';
+import type { Page, Resource, Transition, TransitionQuery, TransitionWrite } from '@slipway/domain';
 import { decodeCursor, encodeCursor } from '../query/cursor';
 import { checkPageLimit, takePage } from '../query/page-limit';
 import {
@@ -14,6 +7,7 @@ import {
   transitionMatches,
   transitionQueryShape,
 } from '../query/transition-filter';
+import { duplicateId, transitionedResource } from '../rules/resource-rules';
 import type { LmdbDatabases } from './lmdb-databases';
 import { loadResource } from './resource-operations';
 import {
@@ -30,34 +24,10 @@ import {
 export function recordTransition(dbs: LmdbDatabases, write: TransitionWrite): Resource {
   const { transition } = write;
   const resource = loadResource(dbs, transition.resourceId);
-  const holder = write.expectedActiveRunId === undefined ? transition.runId : write.expectedActiveRunId;
-  if (
-    resource.state !== transition.from ||
-    resource.seq !== transition.seq - 1 ||
-    resource.activeRunId !== holder
-  ) {
-    throw new SlipwayError(
-      'version_conflict',
-      `Resource ${resource.id} is "${resource.state}" at seq ${resource.seq} held by run ${resource.activeRunId ?? 'none'}; ` +
-        `the transition expected "${transition.from}" at seq ${transition.seq - 1} held by ${holder === null ? 'no run' : `run ${holder}`}.`,
-      { state: resource.state, seq: resource.seq, activeRunId: resource.activeRunId },
-    );
-  }
-  if (dbs.transitions.doesExist(transition.id)) {
-    throw new SlipwayError('version_conflict', `A transition with id "${transition.id}" already exists.`, {
-      id: transition.id,
-    });
-  }
+  const next = transitionedResource(resource, write);
+  if (dbs.transitions.doesExist(transition.id)) throw duplicateId('transition', transition.id);
   dbs.transitions.put(transition.id, transition);
   for (const index of transitionIndexes(dbs)) index.db.put(transitionIndexKey(index, transition), true);
-  const next: Resource = {
-    ...resource,
-    state: transition.to,
-    seq: transition.seq,
-    version: resource.version + 1,
-    status: { ...resource.status, ...write.status },
-    updatedAt: transition.endedAt,
-  };
   dbs.resources.put(next.id, next);
   const nameKey = [resource.kind, resource.name];
   if (write.releaseName && dbs.names.get(nameKey) === resource.id) dbs.names.remove(nameKey);

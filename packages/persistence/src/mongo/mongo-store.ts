@@ -5,6 +5,8 @@ import {
   type ResourcePatch,
   type ResourceQuery,
   type Run,
+  type RunChanges,
+  type RunEnd,
   type RunStatus,
   SlipwayError,
   type Store,
@@ -94,13 +96,13 @@ export class MongoStore implements Store {
     return this.call(() => runs.getRun(this.collections, id));
   }
 
-  async updateRun(id: string, from: readonly RunStatus[], changes: runs.RunChanges): Promise<Run | null> {
+  async updateRun(id: string, from: readonly RunStatus[], changes: RunChanges): Promise<Run | null> {
     const copy = structuredClone(changes);
     const statuses = [...from];
     return this.call(() => runs.updateRun(this.collections, id, statuses, copy));
   }
 
-  async finishRun(id: string, from: readonly RunStatus[], end: runs.RunEnd): Promise<Run | null> {
+  async finishRun(id: string, from: readonly RunStatus[], end: RunEnd): Promise<Run | null> {
     const copy = structuredClone(end);
     const statuses = [...from];
     return this.call(() => runs.finishRun(this.collections, id, statuses, copy));

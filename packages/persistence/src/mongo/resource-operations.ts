@@ -9,6 +9,7 @@ import type { Filter } from 'mongodb';
 import { decodeCursor, encodeCursor } from '../query/cursor';
 import { checkPageLimit, takePage } from '../query/page-limit';
 import { resourceQueryShape } from '../query/resource-filter';
+import { duplicateId, patchedResource } from '../rules/resource-rules';
 import type { ResourceSnapshot } from './change-document';
 import { writeChange } from './change-writer';
 import { currentHead } from './current-head';
@@ -35,9 +36,7 @@ export async function createResource(collections: MongoCollections, resource: Re
       if (!isDuplicateKey(error)) throw error;
     }
     if (await collections.resources.findOne({ _id: resource.id }, { projection: { _id: 1 } })) {
-      throw new SlipwayError('version_conflict', `A resource with id "${resource.id}" already exists.`, {
-        id: resource.id,
-      });
+      throw duplicateId('resource', resource.id);
     }
     // Not by `_id`, so a scan on FerretDB; only ever on this collision path.
     const holder = await collections.resources.findOne(
@@ -72,21 +71,9 @@ export async function patchResource(
 ): Promise<Resource> {
   return writeChange(collections, id, async (head) => {
     if (!head) throw notFound(id);
-    const resource = toResource(head.resource);
-    if (resource.version !== expectedVersion) {
-      throw new SlipwayError(
-        'version_conflict',
-        `Resource ${id} is at version ${resource.version}, not ${expectedVersion}; reload it and retry.`,
-        { currentVersion: resource.version },
-      );
-    }
-    const next: Resource = {
-      ...resource,
-      spec: structuredClone(patch.spec ?? resource.spec),
-      labels: structuredClone(patch.labels ?? resource.labels),
-      version: resource.version + 1,
-      updatedAt: at,
-    };
+    const next = patchedResource(toResource(head.resource), expectedVersion, patch, at);
+    next.spec = structuredClone(next.spec);
+    next.labels = structuredClone(next.labels);
     return { kind: 'append', change: { op: 'patch', resource: next }, result: structuredClone(next) };
   });
 }

@@ -2,11 +2,19 @@ import {
   isTerminalRunStatus,
   RUN_STATUSES,
   type Run,
-  type RunError,
+  type RunChanges,
+  type RunEnd,
   type RunStatus,
-  runConflict,
-  SlipwayError,
 } from '@slipway/domain';
+import { duplicateId, resourceTakingRun } from '../rules/resource-rules';
+import {
+  changedRun,
+  checkRunChanges,
+  checkRunEnd,
+  checkStartable,
+  endedRun,
+  resourceFreedBy,
+} from '../rules/run-rules';
 import type { ResourceSnapshot } from './change-document';
 import { readChange } from './change-log';
 import { type Decision, writeChange } from './change-writer';
@@ -16,18 +24,6 @@ import { toResource } from './resource-mapper';
 import { notFound } from './resource-operations';
 import { type RunDocument, toRun } from './run-mapper';
 
-export type RunChanges = Partial<
-  Pick<Run, 'status' | 'step' | 'attempt' | 'startedAt' | 'cancelRequestedBy' | 'cancelReason'>
->;
-
-export interface RunEnd {
-  status: RunStatus;
-  error: RunError | null;
-  finishedAt: string;
-  durationMs: number;
-}
-
-const CHANGEABLE = ['status', 'step', 'attempt', 'startedAt', 'cancelRequestedBy', 'cancelReason'] as const;
 const UNFINISHED = RUN_STATUSES.filter((status) => !isTerminalRunStatus(status));
 
 /**
@@ -35,29 +31,13 @@ const UNFINISHED = RUN_STATUSES.filter((status) => !isTerminalRunStatus(status))
  * decided by which start appends after the head first; a loser re-reads and finds the winner.
  */
 export async function startRun(collections: MongoCollections, run: Run): Promise<void> {
-  if (isTerminalRunStatus(run.status)) {
-    throw new Error(`startRun: run ${run.id} cannot start in terminal status "${run.status}".`);
-  }
+  checkStartable(run);
   await writeChange(collections, run.resourceId, async (head): Promise<Decision<void>> => {
     if (!head) throw notFound(run.resourceId);
-    const resource = toResource(head.resource);
-    if (resource.activeRunId !== null) throw runConflict(resource.activeRunId);
-    if (resource.state !== run.fromState) {
-      throw new SlipwayError(
-        'version_conflict',
-        `The resource moved to "${resource.state}" since the run was planned from "${run.fromState}"; request it again.`,
-        { state: resource.state },
-      );
-    }
+    const next = resourceTakingRun(toResource(head.resource), run);
     if (await collections.runs.findOne({ _id: run.id }, { projection: { _id: 1 } })) {
-      throw new SlipwayError('version_conflict', `A run with id "${run.id}" already exists.`, { id: run.id });
+      throw duplicateId('run', run.id);
     }
-    const next = {
-      ...resource,
-      activeRunId: run.id,
-      version: resource.version + 1,
-      updatedAt: run.createdAt,
-    };
     return { kind: 'append', change: { op: 'start-run', resource: next, run }, result: undefined };
   });
 }
@@ -84,15 +64,10 @@ export async function updateRun(
   from: readonly RunStatus[],
   changes: RunChanges,
 ): Promise<Run | null> {
-  if (changes.status !== undefined && isTerminalRunStatus(changes.status)) {
-    throw new Error(`updateRun: cannot move run ${id} to "${changes.status}"; use finishRun to end a run.`);
-  }
+  checkRunChanges(id, changes);
   return writeActiveRun(collections, id, (run) => {
     if (!from.includes(run.status)) return { kind: 'answer', result: null };
-    const next: Run = { ...run };
-    for (const field of CHANGEABLE) {
-      if (changes[field] !== undefined) Object.assign(next, { [field]: changes[field] });
-    }
+    const next = changedRun(run, changes);
     return { kind: 'append', change: { op: 'update-run', run: next }, result: structuredClone(next) };
   });
 }
@@ -104,23 +79,11 @@ export async function finishRun(
   from: readonly RunStatus[],
   end: RunEnd,
 ): Promise<Run | null> {
-  if (!isTerminalRunStatus(end.status)) {
-    throw new Error(`finishRun: "${end.status}" is not a terminal status for run ${id}.`);
-  }
+  checkRunEnd(id, end);
   return writeActiveRun(collections, id, (run, snapshot) => {
     if (!from.includes(run.status)) return { kind: 'answer', result: null };
-    const next: Run = {
-      ...run,
-      status: end.status,
-      error: structuredClone(end.error),
-      finishedAt: end.finishedAt,
-      durationMs: end.durationMs,
-    };
-    const resource = toResource(snapshot);
-    const freed =
-      resource.activeRunId === id
-        ? { ...resource, activeRunId: null, version: resource.version + 1, updatedAt: end.finishedAt }
-        : undefined;
+    const next = endedRun(run, structuredClone(end));
+    const freed = resourceFreedBy(toResource(snapshot), id, end.finishedAt) ?? undefined;
     return {
       kind: 'append',
       change: { op: 'finish-run', run: next, resource: freed },

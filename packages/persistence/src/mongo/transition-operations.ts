@@ -1,15 +1,9 @@
-import {
-  type Page,
-  type Resource,
-  SlipwayError,
-  type Transition,
-  type TransitionQuery,
-  type TransitionWrite,
-} from '@slipway/domain';
+import type { Page, Resource, Transition, TransitionQuery, TransitionWrite } from '@slipway/domain';
 import type { Filter } from 'mongodb';
 import { decodeCursor, encodeCursor } from '../query/cursor';
 import { checkPageLimit, takePage } from '../query/page-limit';
 import { emptyTimeRange, normalizeTransitionQuery, transitionQueryShape } from '../query/transition-filter';
+import { duplicateId, transitionedResource } from '../rules/resource-rules';
 import { writeChange } from './change-writer';
 import type { MongoCollections } from './mongo-collections';
 import { toResource } from './resource-mapper';
@@ -26,36 +20,12 @@ export async function recordTransition(
 ): Promise<Resource> {
   const transition = structuredClone(write.transition);
   const status = structuredClone(write.status);
-  // A displaced resource (changed by another resource's run) must be held by no run at all.
-  const holder = write.expectedActiveRunId === undefined ? transition.runId : write.expectedActiveRunId;
   return writeChange(collections, transition.resourceId, async (head) => {
     if (!head) throw notFound(transition.resourceId);
-    const resource = toResource(head.resource);
-    if (
-      resource.state !== transition.from ||
-      resource.seq !== transition.seq - 1 ||
-      resource.activeRunId !== holder
-    ) {
-      throw new SlipwayError(
-        'version_conflict',
-        `Resource ${resource.id} is "${resource.state}" at seq ${resource.seq} held by run ${resource.activeRunId ?? 'none'}; ` +
-          `the transition expected "${transition.from}" at seq ${transition.seq - 1} held by ${holder === null ? 'no run' : `run ${holder}`}.`,
-        { state: resource.state, seq: resource.seq, activeRunId: resource.activeRunId },
-      );
-    }
+    const next = transitionedResource(toResource(head.resource), { ...write, transition, status });
     if (await collections.transitions.findOne({ _id: transition.id }, { projection: { _id: 1 } })) {
-      throw new SlipwayError('version_conflict', `A transition with id "${transition.id}" already exists.`, {
-        id: transition.id,
-      });
+      throw duplicateId('transition', transition.id);
     }
-    const next: Resource = {
-      ...resource,
-      state: transition.to,
-      seq: transition.seq,
-      version: resource.version + 1,
-      status: { ...resource.status, ...status },
-      updatedAt: transition.endedAt,
-    };
     return {
       kind: 'append',
       change: { op: 'transition', resource: next, transition, releaseName: write.releaseName === true },
