@@ -1,27 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterSpec, Resource, StepOutcome } from '@slipway/domain';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ClusterSpec } from '@slipway/domain';
+import { describe, expect, it } from 'vitest';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { freePort } from './free-port';
-import { type LocalClusterProvider, localClusterProvider } from './local-cluster-provider';
+import type { LocalClusterProvider } from './local-cluster-provider';
 import { clusterContext } from './testing/cluster-context';
-import { bakeHelloImage } from './testing/hello-images';
-import { killEverythingUnder } from './testing/kill-marked';
+import { outputsOf, useClusterSandbox } from './testing/cluster-sandbox';
 
 interface Promoted {
   service: string;
   balancer: { url: string; pid: number; adminUrl: string };
   upstreams: string[];
   generation: number;
-}
-
-function outputsOf(outcome: StepOutcome, lines: string[] = []): Record<string, unknown> {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}\n${lines.join('\n')}`);
-  return outcome.outputs;
 }
 
 async function versionAt(url: string): Promise<unknown> {
@@ -31,28 +23,8 @@ async function versionAt(url: string): Promise<unknown> {
 }
 
 describe('localClusterProvider: promote and the service balancer', () => {
-  let root: string;
-  let dataDir: string;
-  const images = new Map<string, Resource>();
-
-  beforeAll(async () => {
-    root = await realpath(await mkdtemp(join(tmpdir(), 'slipway-balancer-')));
-    images.set('img1', await bakeHelloImage(join(root, 'images-data'), 'img1', '1.0.0'));
-    images.set('img2', await bakeHelloImage(join(root, 'images-data'), 'img2', '2.0.0'));
-  });
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(root, 'data-'));
-  });
-  afterEach(async () => {
-    await killEverythingUnder(dataDir);
-  });
-  afterAll(async () => {
-    await killEverythingUnder(root);
-    await rm(root, { recursive: true, force: true });
-  });
-
-  const provider = () =>
-    localClusterProvider({ dataDir, getResource: async (id) => images.get(id) ?? null, killGraceMs: 1000 });
+  const sandbox = useClusterSandbox('slipway-balancer-', { img1: '1.0.0', img2: '2.0.0' });
+  const provider = () => sandbox.provider();
   const spec = (image: string, overrides: Partial<ClusterSpec> = {}): ClusterSpec => ({
     service: 'web',
     image,
@@ -228,7 +200,9 @@ describe('localClusterProvider: promote and the service balancer', () => {
     await launched('clb', b);
     expect((await promote('cla', a)).balancer.url).toBe(`http://127.0.0.1:${port}`);
     expect((await promote('clb', b)).balancer.url).toBe(`http://127.0.0.1:${port}`);
-    const record = JSON.parse(readFileSync(join(dataDir, 'services', 'web', 'balancer.json'), 'utf8'));
+    const record = JSON.parse(
+      readFileSync(join(sandbox.dataDir, 'services', 'web', 'balancer.json'), 'utf8'),
+    );
     expect(record).toMatchObject({ port, portFrom: 'spec', clusterId: 'clb' });
   });
 
@@ -260,7 +234,9 @@ describe('localClusterProvider: promote and the service balancer', () => {
     expect(response.status).toBe(503);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect((await processRunning(balancer.pid)).ok).toBe(true);
-    const record = JSON.parse(readFileSync(join(dataDir, 'services', 'web', 'balancer.json'), 'utf8'));
+    const record = JSON.parse(
+      readFileSync(join(sandbox.dataDir, 'services', 'web', 'balancer.json'), 'utf8'),
+    );
     expect(record).toMatchObject({ clusterId: null, upstreams: [] });
 
     // Retiring the service is a separate, explicit act.

@@ -1,21 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ClusterSpec, Resource, StepOutcome } from '@slipway/domain';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ClusterSpec, StepOutcome } from '@slipway/domain';
+import { describe, expect, it } from 'vitest';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { liveGroupMembers } from '../process-group';
 import { until } from '../testing/poll';
-import { localClusterProvider } from './local-cluster-provider';
 import { CLUSTER_DIR_ENV, findMarkedProcesses } from './marked-processes';
 import { clusterContext } from './testing/cluster-context';
-import { bakeHelloImage } from './testing/hello-images';
-import { killEverythingUnder } from './testing/kill-marked';
+import { outputsOf, useClusterSandbox } from './testing/cluster-sandbox';
 
 interface LaunchedInstance {
   index: number;
@@ -29,33 +26,10 @@ async function answer(url: string): Promise<{ status: number; body: Record<strin
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-function outputsOf(outcome: StepOutcome, lines: string[] = []): Record<string, unknown> {
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}\n${lines.join('\n')}`);
-  return outcome.outputs;
-}
-
 describe('localClusterProvider: instances', () => {
-  let root: string;
-  let dataDir: string;
-  const images = new Map<string, Resource>();
-
-  beforeAll(async () => {
-    root = await realpath(await mkdtemp(join(tmpdir(), 'slipway-cluster-')));
-    images.set('img1', await bakeHelloImage(join(root, 'images-data'), 'img1', '1.0.0'));
-  });
-  beforeEach(async () => {
-    dataDir = await mkdtemp(join(root, 'data-'));
-  });
-  afterEach(async () => {
-    await killEverythingUnder(dataDir);
-  });
-  afterAll(async () => {
-    await killEverythingUnder(root);
-    await rm(root, { recursive: true, force: true });
-  });
-
-  const provider = () =>
-    localClusterProvider({ dataDir, getResource: async (id) => images.get(id) ?? null, killGraceMs: 1000 });
+  const sandbox = useClusterSandbox('slipway-cluster-', { img1: '1.0.0' });
+  const { images } = sandbox;
+  const provider = () => sandbox.provider();
   const spec = (overrides: Partial<ClusterSpec> = {}): ClusterSpec => ({
     service: 'web',
     image: 'img1',
@@ -68,7 +42,7 @@ describe('localClusterProvider: instances', () => {
     return outputs.instances as LaunchedInstance[];
   };
   const marked = (id: string) =>
-    findMarkedProcesses(CLUSTER_DIR_ENV, (value) => value === join(dataDir, 'clusters', id));
+    findMarkedProcesses(CLUSTER_DIR_ENV, (value) => value === join(sandbox.dataDir, 'clusters', id));
   const groups = async (id: string) =>
     [...new Set((await marked(id)).map((process) => process.pgid))].sort((a, b) => a - b);
 
@@ -85,7 +59,9 @@ describe('localClusterProvider: instances', () => {
       // The process that answered belongs to the group we recorded and will stop.
       expect(await liveGroupMembers(instance.pid)).toContain(body.pid);
     }
-    const table = JSON.parse(readFileSync(join(dataDir, 'clusters', 'cla', 'instances.json'), 'utf8'));
+    const table = JSON.parse(
+      readFileSync(join(sandbox.dataDir, 'clusters', 'cla', 'instances.json'), 'utf8'),
+    );
     expect(table).toMatchObject({
       clusterId: 'cla',
       complete: true,
@@ -138,7 +114,7 @@ describe('localClusterProvider: instances', () => {
         cwd: import.meta.dirname,
         env: {
           ...process.env,
-          SLIPWAY_TEST_DATA_DIR: dataDir,
+          SLIPWAY_TEST_DATA_DIR: sandbox.dataDir,
           SLIPWAY_TEST_IMAGE: JSON.stringify(images.get('img1')),
         },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -181,7 +157,7 @@ describe('localClusterProvider: instances', () => {
   it('a retried launch replaces what the earlier attempt left, recorded or not: exactly size instances run', async () => {
     const first = await launch('clretry');
     // An attempt that died between spawning an instance and recording it leaves a stray like this.
-    const strayDir = join(dataDir, 'clusters', 'clretry');
+    const strayDir = join(sandbox.dataDir, 'clusters', 'clretry');
     const stray = spawn('/bin/sh', ['-c', 'node server.js'], {
       cwd: images.get('img1')!.status.path as string,
       env: { PATH: process.env.PATH, PORT: '0', [CLUSTER_DIR_ENV]: strayDir },
@@ -217,7 +193,7 @@ describe('localClusterProvider: instances', () => {
       expect((await processRunning(instance.pid)).ok).toBe(false);
       expect((await portClosed('127.0.0.1', instance.port, 1000)).ok).toBe(true);
     }
-    expect(existsSync(join(dataDir, 'clusters', 'cldestroy'))).toBe(false);
+    expect(existsSync(join(sandbox.dataDir, 'clusters', 'cldestroy'))).toBe(false);
     expect(await marked('cldestroy')).toEqual([]);
 
     const again = outputsOf(await provider().steps.destroy!(clusterContext('cldestroy', spec(), 'destroy')));
@@ -253,7 +229,7 @@ describe('localClusterProvider: instances', () => {
   });
 
   it('fails a launch whose instance dies at start, quoting its log, and leaves nothing running', async () => {
-    const appDir = join(root, 'broken-app');
+    const appDir = join(sandbox.root, 'broken-app');
     await mkdir(appDir, { recursive: true });
     await writeFile(join(appDir, 'README'), 'an app that cannot start\n');
     images.set('imgbroken', {
@@ -274,7 +250,7 @@ describe('localClusterProvider: instances', () => {
   });
 
   it('an aborted launch stops the instances it started, and cleanup removes the cluster', async () => {
-    const appDir = join(root, 'slow-app');
+    const appDir = join(sandbox.root, 'slow-app');
     await mkdir(appDir, { recursive: true });
     await writeFile(join(appDir, 'README'), 'an app that never opens its port\n');
     images.set('imgslow', {
@@ -294,6 +270,6 @@ describe('localClusterProvider: instances', () => {
     expect(await marked('clslow')).toEqual([]);
 
     await provider().cleanup!(context);
-    expect(existsSync(join(dataDir, 'clusters', 'clslow'))).toBe(false);
+    expect(existsSync(join(sandbox.dataDir, 'clusters', 'clslow'))).toBe(false);
   });
 });
