@@ -1,6 +1,7 @@
 import {
   type ClusterSpec,
   type Executor,
+  listAllResources,
   type Resource,
   ResourceService,
   type Store,
@@ -59,7 +60,9 @@ export async function createSlipway(
   const recoveredRuns = await executor.recover();
   // Balancers are detached and normally still up; this re-attaches each live service to its
   // balancer (starting it again after a reboot) so traffic follows the store, not memory.
-  const restored = await clusters.restoreBalancers((await liveClusters(store)) as Resource<ClusterSpec>[]);
+  const restored = await clusters.restoreBalancers(
+    (await listAllResources(store, { kind: 'cluster', state: 'live' })) as Resource<ClusterSpec>[],
+  );
   for (const outcome of restored) app.log.info({ balancer: outcome }, 'service balancer restored');
   const built = app;
   return {
@@ -74,20 +77,4 @@ export async function createSlipway(
       await store.close();
     },
   };
-}
-
-async function liveClusters(store: Store): Promise<Resource[]> {
-  const live: Resource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listResources({
-      kind: 'cluster',
-      state: 'live',
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    live.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return live;
 }

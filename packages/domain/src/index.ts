@@ -1,4 +1,5 @@
 export * from './engine/exclusive-holders';
+export * from './engine/list-all-resources';
 export * from './engine/log-excerpt';
 export * from './engine/machine-graph';
 export * from './engine/plan-path';

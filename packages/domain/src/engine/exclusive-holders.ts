@@ -1,6 +1,7 @@
 import type { RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
 import type { Store } from '../ports/store';
+import { listAllResources } from './list-all-resources';
 
 /** The group a resource belongs to for its kind's exclusive state (a cluster's service), if any. */
 export function exclusiveGroup(kind: RegisteredKind, resource: Resource): string | null {
@@ -33,22 +34,10 @@ export async function groupMembersIn(
   const exclusive = kind.definition.exclusive;
   const group = exclusiveGroup(kind, resource);
   if (!exclusive || group === null) return [];
-  const members: Resource[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listResources({
-      kind: kind.definition.name,
-      state,
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const candidate of page.items) {
-      if (candidate.id !== resource.id && candidate.spec[exclusive.groupField] === group)
-        members.push(candidate);
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return members;
+  const inState = await listAllResources(store, { kind: kind.definition.name, state });
+  return inState.filter(
+    (candidate) => candidate.id !== resource.id && candidate.spec[exclusive.groupField] === group,
+  );
 }
 
 /** Working states whose success enters the exclusive state (a cluster's `promoting`). */

@@ -1,0 +1,17 @@
+import type { Resource } from '../model/resource';
+import type { ResourceQuery, Store } from '../ports/store';
+
+/** Every resource matching `query`, following the store's pages to the end. */
+export async function listAllResources(
+  store: Store,
+  query: Omit<ResourceQuery, 'limit' | 'cursor'>,
+): Promise<Resource[]> {
+  const all: Resource[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listResources({ ...query, limit: 100, ...(cursor ? { cursor } : {}) });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
+}
