@@ -1,6 +1,7 @@
 /**
  * The one catalog of error codes. Codes are stable API: scripts branch on them.
- * The HTTP status lives here too so the API layer never guesses.
+ * The HTTP status lives here too so the API layer never guesses, and for a refusal that is worth
+ * retrying soon, the `Retry-After` the API sends with it.
  */
 export const ERROR_CATALOG = {
   validation_failed: { status: 400, title: 'The request is not valid' },
@@ -31,8 +32,9 @@ export const ERROR_CATALOG = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for a different request' },
   service_unavailable: { status: 503, title: 'A backend is unavailable' },
+  queue_unavailable: { status: 503, title: 'The run queue is unavailable', retryAfterSeconds: 5 },
   internal_error: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
 
