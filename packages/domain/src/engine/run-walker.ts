@@ -95,13 +95,14 @@ export class RunWalker {
     const attempt = run.step === step ? run.attempt + 1 : 1;
     if (attempt > this.maxAttempts) {
       const error = this.exhausted(run, step);
-      const event = hasEdge(kind, resource.state, 'FAILURE') ? 'FAILURE' : null;
-      if (event)
-        await this.record(run, resource, kind, event, 'failed', {
+      // Out of the working state through the kind's own failure edge, so state and records agree.
+      if (hasEdge(kind, resource.state, 'FAILURE')) {
+        await this.record(run, resource, kind, 'FAILURE', 'failed', {
           startedAt: this.now(),
           attempt: run.attempt,
           error,
         });
+      }
       return this.finish(run, 'failed', error);
     }
     const current = await store.updateRun(run.id, ['running'], { step, attempt });
