@@ -68,11 +68,16 @@ describeWithService('API and workers on MongoDB and Redis', mongo, (mongoUrl) =>
       }
     }, 120_000);
 
-    it('reports both backends ready', async () => {
-      const ready = await server.api('GET', '/health/ready');
+    it('reports both backends ready and both workers consuming', async () => {
+      // A worker's queue connection may register a moment after it reports that it takes jobs.
+      const ready = await pollUntil('/health/ready to count both workers', async () => {
+        const health = await server.api('GET', '/health/ready');
+        return health.body.workers === 2 ? health : undefined;
+      });
       expect(ready.body).toEqual({
         status: 'ok',
         checks: { store: 'ok (mongodb)', executor: 'ok (bullmq)' },
+        workers: 2,
       });
     });
 

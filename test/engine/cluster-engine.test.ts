@@ -292,4 +292,46 @@ describe('clusters in the engine', () => {
       service.create('cluster', { name: 'c', spec: { service: 'web', image: 'NOPE', size: 1 } }, ADMIN),
     ).rejects.toMatchObject({ code: 'invalid_spec', message: 'spec.image: no image with id "NOPE"' });
   });
+  it('ends an action whose step never finished within the attempt limit with a recorded failure', async () => {
+    const a = await cluster('a', 'live');
+    scripted.verifyWith(
+      (context) =>
+        new Promise((resolve) =>
+          context.signal.addEventListener('abort', () => resolve(failed('aborted', 'aborted'))),
+        ),
+    );
+    const verifies = () => scripted.calls.filter((call) => call === 'a:verify').length;
+    const before = verifies();
+    const run = await service.runAction('cluster', a.id, 'verify', ADMIN);
+    while (verifies() === before) await new Promise((done) => setTimeout(done, 5));
+    await executor.close(); // SHUTDOWN: attempt 1 stays recorded, the run unfinished
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'running', step: 'verify', attempt: 1 });
+
+    const id = monotonicFactory();
+    const limited = new RunWalker({
+      store,
+      kinds: new KindRegistry([imageKind, clusterKind]),
+      providers: scripted.providers,
+      clock: systemClock,
+      newId: () => id(),
+      maxAttempts: 1,
+    });
+    const calls = scripted.calls.length;
+    expect(await limited.walk(run.id, new AbortController().signal)).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: { code: 'attempts_exhausted', message: expect.stringContaining('the limit is 1 attempts') },
+    });
+    expect(scripted.calls.length, 'no further attempt may start').toBe(calls);
+    const [recorded] = (await store.listTransitions({ runId: run.id, limit: 10 })).items;
+    expect(recorded).toMatchObject({
+      from: 'live',
+      to: 'live',
+      event: 'VERIFY',
+      outcome: 'failed',
+      attempt: 1,
+      error: { code: 'attempts_exhausted' },
+    });
+    expect(await store.getResource(a.id)).toMatchObject({ state: 'live', activeRunId: null });
+  });
 });

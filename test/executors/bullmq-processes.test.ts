@@ -315,4 +315,43 @@ describeWithService('BullMQ executor across worker processes', services, (mongoU
     expect(effects.size).toBe(runs.length);
     expect([...effects.values()].filter((made) => made.length !== 1)).toEqual([]);
   }, 120_000);
+  it('fails a run whose step kills its worker at every start once the attempt limit is used up', async () => {
+    // One more death than BullMQ tolerates stalls (maxStalledCount 3): BullMQ fails the job after
+    // the fourth, and the sweeper must queue the unfinished run again for the limit to be reached.
+    const limit = 4;
+    const crashing = workerConfig({ fault: 'step:image.build', maxAttempts: limit });
+    const [run] = await requestBuilds(1, 'crash');
+    // Each worker takes the job, records the attempt and dies at the step; the next one gets the
+    // job back once the dead one's lock lapses.
+    for (let attempt = 1; attempt <= limit; attempt++) {
+      expect(await workers.runUntilExit(crashing)).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await store.getRun(run!.id)).toMatchObject({ status: 'running', step: 'build', attempt });
+    }
+
+    const survivor = await workers.start(crashing);
+    await executor.idle();
+    expect(survivor.child.exitCode, 'the worker must not die at the exhausted step').toBeNull();
+    expect(survivor.child.signalCode).toBeNull();
+    const ended = await store.getRun(run!.id);
+    expect(ended).toMatchObject({
+      status: 'failed',
+      step: 'build',
+      attempt: limit,
+      error: { code: 'attempts_exhausted' },
+    });
+    expect(ended?.error?.message).toMatch(/"build" was started 4 times .*limit is 4/);
+    const transitions = (await store.listTransitions({ resourceId: run!.resourceId, limit: 10 })).items;
+    expect(transitions.map((t) => [t.seq, t.from, t.to, t.event, t.outcome, t.attempt, t.runId])).toEqual([
+      [1, 'pending', 'building', 'BUILD', 'requested', 1, run!.id],
+      [2, 'building', 'failed', 'FAILURE', 'failed', limit, run!.id],
+    ]);
+    expect(transitions[1]?.error?.code).toBe('attempts_exhausted');
+    expect(await store.getResource(run!.resourceId)).toMatchObject({
+      state: 'failed',
+      seq: 2,
+      activeRunId: null,
+    });
+    // The fault struck before the provider did anything, every time.
+    expect(readLedger(ledgerFile)).toEqual([]);
+  }, 300_000);
 });

@@ -12,6 +12,7 @@ import { installValidatorCompilers } from './http/validator-compilers';
 import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
+import type { QueueConsumers } from './routes/queue-consumers';
 import { registerRunRoutes } from './routes/run-routes';
 
 export interface AppOptions {
@@ -20,6 +21,8 @@ export interface AppOptions {
   store: Store;
   /** What `/health/ready` asks. */
   backends: readonly BackendCheck[];
+  /** The run queue's workers, when separate worker processes walk the runs (BullMQ). */
+  queue?: QueueConsumers;
   authenticator: Authenticator;
   /** pino options, or false for silence (tests). @defaultValue false */
   logger?: FastifyServerOptions['logger'];
@@ -57,10 +60,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installAuthentication(app, options.authenticator);
   installIdempotency(app, options.store);
   await installOpenApi(app);
-  registerHealthRoutes(app, options.backends);
+  registerHealthRoutes(app, options.backends, options.queue);
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
-  registerRunRoutes(app, options.service);
+  registerRunRoutes(app, options.service, options.queue);
   await app.ready();
   return app;
 }

@@ -55,7 +55,19 @@ export async function createSlipway(
       : // In-process: it is up exactly when this answers.
         { name: 'executor', backend: 'inline', ping: async () => {} },
   ];
-  app = await buildApp({ service, kinds, store, backends, authenticator, logger: options.logger ?? false });
+  const queue =
+    executor instanceof BullmqExecutor
+      ? { queueName: config.queueName, count: () => executor.consumers() }
+      : undefined;
+  app = await buildApp({
+    service,
+    kinds,
+    store,
+    backends,
+    authenticator,
+    ...(queue ? { queue } : {}),
+    logger: options.logger ?? false,
+  });
   // Inline: walks what a crash left unfinished. BullMQ: sweeps it back onto the queue for the workers.
   const recoveredRuns = await executor.recover();
   // Balancers are detached and normally still up; this re-attaches each live service to its

@@ -22,6 +22,7 @@ describe('configuration', () => {
       dataDir: '/srv/.slipway',
       adminToken: undefined,
       concurrency: 4,
+      maxAttempts: 5,
       imageSourceRoots: [],
       logLevel: 'info',
       mongoUrl: undefined,
@@ -47,6 +48,13 @@ describe('configuration', () => {
     expect(refusal({ SLIPWAY_ADMIN_TOKEN: 'short' })).toMatchObject({ variable: 'SLIPWAY_ADMIN_TOKEN' });
     expect(refusal({ LOG_LEVEL: 'loud' })).toMatchObject({ variable: 'LOG_LEVEL' });
     expect(refusal({ SLIPWAY_QUEUE: 'a queue' })).toMatchObject({ variable: 'SLIPWAY_QUEUE' });
+    for (const attempts of ['0', 'five', '2.5', '101']) {
+      expect(refusal({ SLIPWAY_MAX_ATTEMPTS: attempts })).toMatchObject({
+        variable: 'SLIPWAY_MAX_ATTEMPTS',
+        message: expect.stringContaining('from 1 to 100'),
+      });
+    }
+    expect(loadConfig({ SLIPWAY_MAX_ATTEMPTS: '2' }, '/srv').maxAttempts).toBe(2);
   });
 
   it('fails startup naming MONGO_URL or REDIS_URL when no server answers there', async () => {

@@ -9,6 +9,12 @@ export interface SlipwayConfig {
   adminToken: string | undefined;
   /** Runs walked at once by the inline executor. @defaultValue 4 */
   concurrency: number;
+  /**
+   * SLIPWAY_MAX_ATTEMPTS: how often one step of a run may be started (each crash or restart of
+   * the process walking it starts it again) before the run fails with `attempts_exhausted`.
+   * @defaultValue 5
+   */
+  maxAttempts: number;
   /** Directories image sources must live under; empty means anywhere. */
   imageSourceRoots: string[];
   logLevel: string;
@@ -78,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: resolve(cwd, env.SLIPWAY_DATA_DIR || '.slipway'),
     adminToken,
     concurrency: integer(env, 'SLIPWAY_CONCURRENCY', 4, 1, 64),
+    maxAttempts: integer(env, 'SLIPWAY_MAX_ATTEMPTS', 5, 1, 100),
     imageSourceRoots: roots.map((root) => (isAbsolute(root) ? root : resolve(cwd, root))),
     logLevel,
     mongoUrl,

@@ -10,7 +10,13 @@ import {
   type Store,
   systemClock,
 } from '@slipway/domain';
-import { type LocalClusterProvider, localClusterProvider, localImageProvider } from '@slipway/ops';
+import {
+  type LocalClusterProvider,
+  localClusterProvider,
+  localImageProvider,
+  stepFaultFrom,
+  withStepFault,
+} from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
@@ -49,16 +55,27 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
     sourceRoots: config.imageSourceRoots.length > 0 ? config.imageSourceRoots : undefined,
     cwd: options.cwd,
   });
-  const providers = new Map<string, KindProvider>([
-    ['image', registeredProvider(images)],
-    ['cluster', registeredProvider(clusters)],
-  ]);
+  // The crash tests' fault point; a no-op unless NODE_ENV=test and SLIPWAY_FAULT are set.
+  const providers = withStepFault(
+    new Map<string, KindProvider>([
+      ['image', registeredProvider(images)],
+      ['cluster', registeredProvider(clusters)],
+    ]),
+    stepFaultFrom(process.env),
+  );
   if (options.instrument) {
     for (const [kind, provider] of providers) providers.set(kind, options.instrument(kind, provider));
   }
   const id = monotonicFactory();
   const newId = () => id();
-  const walker = new RunWalker({ store, kinds, providers, clock: systemClock, newId });
+  const walker = new RunWalker({
+    store,
+    kinds,
+    providers,
+    clock: systemClock,
+    newId,
+    maxAttempts: config.maxAttempts,
+  });
   return {
     store,
     storeBackend: config.mongoUrl ? 'mongodb' : 'lmdb',

@@ -2,7 +2,7 @@
 // store, the effect-ledger provider, and a BullmqWorker. Prints one JSON line when it takes jobs;
 // SIGTERM closes it gracefully; the tests also kill it with SIGKILL.
 import { imageKind, KindRegistry, RunWalker, systemClock } from '@slipway/domain';
-import { BullmqWorker } from '@slipway/ops';
+import { BullmqWorker, withStepFault } from '@slipway/ops';
 import { MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import { effectLedgerProvider } from '../../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
@@ -14,9 +14,10 @@ const id = monotonicFactory();
 const walker = new RunWalker({
   store,
   kinds: new KindRegistry([imageKind]),
-  providers: new Map([['image', effectLedgerProvider(config.ledger)]]),
+  providers: withStepFault(new Map([['image', effectLedgerProvider(config.ledger)]]), config.fault),
   clock: systemClock,
   newId: () => id(),
+  ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
 });
 const worker = await BullmqWorker.start({
   connection: config.redisUrl,

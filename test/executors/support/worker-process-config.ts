@@ -13,4 +13,8 @@ export interface WorkerProcessConfig {
   stalledIntervalMs: number;
   cancelCheckIntervalMs: number;
   ledger: EffectLedgerOptions;
+  /** SLIPWAY_FAULT for this worker: e.g. `step:image.build` makes it SIGKILL itself at each build. */
+  fault?: string;
+  /** The walker's attempt limit. @defaultValue the walker's default */
+  maxAttempts?: number;
 }

@@ -22,15 +22,8 @@ export class WorkerProcesses {
 
   /** Spawns one and resolves when it takes jobs; tsx compiles on start, hence the wide bound. */
   async start(config: WorkerProcessConfig, timeoutMs = 60_000): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-      cwd: ROOT,
-      env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const worker: WorkerProcess = { pid: child.pid!, child, stderr: [] };
-    this.started.push(worker);
-    this.all.push(worker);
-    createInterface({ input: child.stderr }).on('line', (line) => worker.stderr.push(line));
+    const worker = this.spawn(config);
+    const { child } = worker;
     const lines = createInterface({ input: child.stdout });
     const exitedEarly = once(child, 'exit').then(([code]) => {
       throw new Error(`worker exited with ${code} before it was ready:\n${worker.stderr.join('\n')}`);
@@ -49,6 +42,45 @@ export class WorkerProcesses {
     } finally {
       clearTimeout(timer);
     }
+    return worker;
+  }
+
+  /**
+   * Spawns one that is meant to die on its own (at a fault point) and resolves with how it
+   * exited, whether or not it got as far as reporting ready; rejects if it lives past `timeoutMs`.
+   */
+  async runUntilExit(
+    config: WorkerProcessConfig,
+    timeoutMs = 90_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const worker = this.spawn(config);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const [code, signal] = (await Promise.race([
+        once(worker.child, 'exit'),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`worker ${worker.pid} still alive after ${timeoutMs}ms`)),
+            timeoutMs,
+          );
+        }),
+      ])) as [number | null, NodeJS.Signals | null];
+      return { code, signal };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private spawn(config: WorkerProcessConfig): WorkerProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+      cwd: ROOT,
+      env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const worker: WorkerProcess = { pid: child.pid!, child, stderr: [] };
+    this.started.push(worker);
+    this.all.push(worker);
+    createInterface({ input: child.stderr }).on('line', (line) => worker.stderr.push(line));
     return worker;
   }
 

@@ -61,6 +61,8 @@ export function problem(code: ErrorCode, detail: string, extensions: Record<stri
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  const entry = ERROR_CATALOG[body.code as ErrorCode] as (typeof ERROR_CATALOG)[ErrorCode] | undefined;
+  if (entry && 'retryAfterSeconds' in entry) reply.header('retry-after', String(entry.retryAfterSeconds));
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)

@@ -1,12 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { problem, problemResponses, sendProblem } from '../http/problem';
+import type { QueueConsumers } from './queue-consumers';
 
 const Health = Type.Object({
   status: Type.Literal('ok'),
   checks: Type.Record(Type.String(), Type.String(), {
     description: 'Per backend: "ok (<backend>)", e.g. {"store": "ok (mongodb)", "executor": "ok (bullmq)"}.',
   }),
+  workers: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'Worker processes consuming the run queue, with the BullMQ executor only. 0 leaves the API ready (it still takes requests) but nothing walks the runs it queues until a worker starts.',
+    }),
+  ),
 });
 
 /** A backend `/health/ready` asks: the store, the executor's queue. */
@@ -17,7 +25,11 @@ export interface BackendCheck {
   ping(): Promise<void>;
 }
 
-export function registerHealthRoutes(app: FastifyInstance, backends: readonly BackendCheck[]): void {
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  backends: readonly BackendCheck[],
+  queue?: QueueConsumers,
+): void {
   app.get(
     '/health/live',
     {
@@ -39,7 +51,7 @@ export function registerHealthRoutes(app: FastifyInstance, backends: readonly Ba
         operationId: 'ready',
         summary: 'Readiness',
         description:
-          'Answers 200 when every backend answers (the store, and the queue when the executor has one), with which backend each is; 503 naming each failing backend otherwise.',
+          'Answers 200 when every backend answers (the store, and the queue when the executor has one), with which backend each is and, with the BullMQ executor, how many workers consume the queue (none is no reason to be unready); 503 naming each failing backend otherwise.',
         tags: ['health'],
         security: [],
         response: { 200: Health, ...problemResponses(503) },
@@ -71,7 +83,8 @@ export function registerHealthRoutes(app: FastifyInstance, backends: readonly Ba
           ),
         );
       }
-      return { status: 'ok' as const, checks };
+      const workers = await queue?.count().catch(() => undefined);
+      return { status: 'ok' as const, checks, ...(workers === undefined ? {} : { workers }) };
     },
   );
 }

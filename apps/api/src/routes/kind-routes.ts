@@ -156,7 +156,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       schema: {
         operationId: `run${title}`,
         summary: `Move a ${name} to a target state`,
-        description: `Starts a run that walks the ${name}'s state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. Targets: ${Object.entries(
+        description: `Starts a run that walks the ${name}'s state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: ${Object.entries(
           kind.definition.targets,
         )
           .map(([state, target]) => `${state}${target.reasonRequired ? ' (reason required)' : ''}`)
@@ -165,7 +165,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         params: IdParams,
         headers: IdempotencyHeaders,
         body: schemas.runBody,
-        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
       },
       links: {
         202: {
@@ -197,7 +197,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
           params: IdParams,
           headers: IdempotencyHeaders,
           body: ActionBody,
-          response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+          response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
         },
         links: {
           202: { getRun: { operationId: 'getRun', parameters: { id: '$response.body#/id' } } },

@@ -5,12 +5,17 @@ import { principalOf } from '../http/authentication';
 import { problemResponses } from '../http/problem';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
 import { CancelBody, RunEntity, TransitionPage, TransitionQuery } from '../schemas/run-schemas';
+import { type QueueConsumers, queueReport } from './queue-consumers';
 
 const RunParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'The run id.' }),
 });
 
-export function registerRunRoutes(app: FastifyInstance, service: ResourceService): void {
+export function registerRunRoutes(
+  app: FastifyInstance,
+  service: ResourceService,
+  queue?: QueueConsumers,
+): void {
   app.get<{ Params: Static<typeof RunParams> }>(
     '/v1/runs/:id',
     {
@@ -18,13 +23,19 @@ export function registerRunRoutes(app: FastifyInstance, service: ResourceService
         operationId: 'getRun',
         summary: 'Get a run',
         description:
-          'Status, current step and attempt, timings and error of a run. Poll it to follow progress.',
+          'Status, current step and attempt, timings and error of a run. Poll it to follow progress. A queued run on the BullMQ executor also says how many workers consume its queue (`queue`), so a run that waits for a worker that is not running says so.',
         tags: ['runs'],
         params: RunParams,
         response: { 200: RunEntity, ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => service.getRun(request.params.id, principalOf(request)),
+    async (request) => {
+      const run = await service.getRun(request.params.id, principalOf(request));
+      if (run.status !== 'queued' || !queue) return run;
+      // Redis away: the run is still readable, only without the report.
+      const workers = await queue.count().catch(() => null);
+      return workers === null ? run : { ...run, queue: queueReport(queue.queueName, workers) };
+    },
   );
 
   app.post<{ Params: Static<typeof RunParams>; Body: Static<typeof CancelBody> | undefined }>(

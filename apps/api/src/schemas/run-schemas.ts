@@ -36,6 +36,20 @@ export const RunEntity = Type.Object(
     startedAt: Type.Union([Timestamp, Type.Null()]),
     finishedAt: Type.Union([Timestamp, Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
+    queue: Type.Optional(
+      Type.Object(
+        {
+          workers: Type.Integer({ minimum: 0, description: 'Worker processes consuming the run queue now.' }),
+          detail: Type.String({
+            description: 'Who will walk this run, or that no worker will until one starts.',
+          }),
+        },
+        {
+          description:
+            'On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts.',
+        },
+      ),
+    ),
   },
   { description: 'One request to move one resource to a target state.' },
 );

@@ -1,4 +1,5 @@
 import { transition as pureTransition } from 'xstate';
+import type { RunErrorCode } from '../errors/error-catalog';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
@@ -24,7 +25,16 @@ export interface RunWalkerOptions {
   providers: ReadonlyMap<string, KindProvider>;
   clock: Clock;
   newId: () => string;
+  /**
+   * How often one step of a run may be started. Each crash or restart of the process walking the
+   * run starts the step again; past this many the run fails with `attempts_exhausted` rather than
+   * taking its process down for ever.
+   * @defaultValue 5
+   */
+  maxAttempts?: number;
 }
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** Abort reason used when the process is stopping: the run is left for the next start to resume. */
 export const SHUTDOWN = 'shutdown';
@@ -83,6 +93,18 @@ export class RunWalker {
   ): Promise<Run | null> {
     const { store } = this.options;
     const attempt = run.step === step ? run.attempt + 1 : 1;
+    if (attempt > this.maxAttempts) {
+      const error = this.exhausted(run, step);
+      // Out of the working state through the kind's own failure edge, so state and records agree.
+      if (hasEdge(kind, resource.state, 'FAILURE')) {
+        await this.record(run, resource, kind, 'FAILURE', 'failed', {
+          startedAt: this.now(),
+          attempt: run.attempt,
+          error,
+        });
+      }
+      return this.finish(run, 'failed', error);
+    }
     const current = await store.updateRun(run.id, ['running'], { step, attempt });
     if (!current) return null; // cancelled meanwhile: the loop reloads and takes the cancel path
     const startedAt = this.now();
@@ -170,6 +192,15 @@ export class RunWalker {
       });
     }
     const attempt = run.step === action.step ? run.attempt + 1 : 1;
+    if (attempt > this.maxAttempts) {
+      const error = this.exhausted(run, action.step);
+      await this.record(run, resource, kind, action.event, 'failed', {
+        startedAt: this.now(),
+        attempt: run.attempt,
+        error,
+      });
+      return this.finish(run, 'failed', error);
+    }
     const current = await store.updateRun(run.id, ['running'], { step: action.step, attempt });
     if (!current) return this.finish(run, 'cancelled', null);
     const startedAt = this.now();
@@ -191,6 +222,22 @@ export class RunWalker {
       ...(outcome.ok ? {} : { error: outcome.error }),
     });
     return this.finish(current, outcome.ok ? 'succeeded' : 'failed', outcome.ok ? null : outcome.error);
+  }
+
+  private get maxAttempts(): number {
+    return this.options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  }
+
+  /**
+   * A step started this often and never answered: whatever walked it died or stopped each time
+   * (a crash it causes, a kill, restarts). Another start would likely do the same again.
+   */
+  private exhausted(run: Run, step: string): RunError {
+    const code: RunErrorCode = 'attempts_exhausted';
+    return {
+      code,
+      message: `Step "${step}" was started ${run.attempt} times and never finished (the process walking it crashed or stopped each time); the limit is ${this.maxAttempts} attempts, so the run failed instead of trying again.`,
+    };
   }
 
   private async callProvider(kind: RegisteredKind, step: string, context: StepContext): Promise<StepOutcome> {
@@ -228,9 +275,7 @@ export class RunWalker {
       } catch (error) {
         log.append(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const event = kind.graph.edges.some((edge) => edge.from === resource.state && edge.event === 'CANCEL')
-        ? 'CANCEL'
-        : 'FAILURE';
+      const event = hasEdge(kind, resource.state, 'CANCEL') ? 'CANCEL' : 'FAILURE';
       const error = {
         code: 'cancelled',
         message: `Cancelled by ${run.cancelRequestedBy ?? 'unknown'}: ${run.cancelReason ?? 'no reason given'}`,
@@ -332,13 +377,17 @@ export class RunWalker {
   }
 }
 
+function hasEdge(kind: RegisteredKind, from: string, event: string): boolean {
+  return kind.graph.edges.some((edge) => edge.from === from && edge.event === event);
+}
+
 /** The machine decides where an event leads; a refused event is a bug in the plan, not user input. */
 export function nextState(kind: RegisteredKind, from: string, event: string): string {
   const machine = kind.definition.machine;
   const snapshot = machine.resolveState({ value: from, context: {} });
   const [next] = pureTransition(machine, snapshot, { type: event });
   const to = typeof next.value === 'string' ? next.value : null;
-  if (!to || (to === from && !kind.graph.edges.some((edge) => edge.from === from && edge.event === event))) {
+  if (!to || (to === from && !hasEdge(kind, from, event))) {
     throw new Error(`${kind.definition.name}: event ${event} is not allowed in state ${from}`);
   }
   return to;

@@ -1,6 +1,7 @@
 /**
  * The one catalog of error codes. Codes are stable API: scripts branch on them.
- * The HTTP status lives here too so the API layer never guesses.
+ * The HTTP status lives here too so the API layer never guesses, and for a refusal that is worth
+ * retrying soon, the `Retry-After` the API sends with it.
  */
 export const ERROR_CATALOG = {
   validation_failed: { status: 400, title: 'The request is not valid' },
@@ -31,7 +32,27 @@ export const ERROR_CATALOG = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for a different request' },
   service_unavailable: { status: 503, title: 'A backend is unavailable' },
+  queue_unavailable: { status: 503, title: 'The run queue is unavailable', retryAfterSeconds: 5 },
   internal_error: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string }>;
+} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/**
+ * Codes the engine ends a run with (`run.error.code`, and the `error` of the failing transition),
+ * beside the codes a provider's own steps report. They are not HTTP answers: they say why a run
+ * failed, and scripts branch on them too.
+ */
+export const RUN_ERROR_CATALOG = {
+  attempts_exhausted: 'A step was started as often as the attempt limit allows and never finished.',
+  provider_error: 'The provider step threw instead of answering.',
+  no_provider: 'No provider implements the step.',
+  holder_busy: 'The holder of the exclusive state has a run active.',
+  resource_missing: 'The resource of the run is gone.',
+  unreachable_target: 'No path leads from the current state to the target.',
+  unknown_action: 'The kind has no such action.',
+  action_not_allowed: 'The action cannot run in the current state.',
+  executor_error: 'The walk failed for a reason outside the provider (a bug, a store error).',
+} as const satisfies Record<string, string>;
+
+export type RunErrorCode = keyof typeof RUN_ERROR_CATALOG;

@@ -3,6 +3,12 @@
  * the walker reloads everything from the store.
  */
 export interface Executor {
+  /**
+   * Resolves when a run submitted now would reach the queue; rejects with `queue_unavailable`
+   * when it would not (Redis down). Asked before a run is stored, so a refused request leaves
+   * nothing behind.
+   */
+  ensureAccepting(): Promise<void>;
   /** Queue a run that the store already holds as `queued`. */
   submit(runId: string): Promise<void>;
   /** Abort the provider call of a run this executor is walking, if any. */

@@ -226,6 +226,8 @@ export class ResourceService {
       reason,
       force: request.force ?? false,
     });
+    // Refused before anything is stored: a run the queue cannot take must leave no trace.
+    await this.options.executor.ensureAccepting();
     await this.options.store.startRun(run);
     await this.options.executor.submit(run.id);
     return run;
@@ -263,6 +265,8 @@ export class ResourceService {
       reason: null,
       force: false,
     });
+    // Refused before anything is stored: a run the queue cannot take must leave no trace.
+    await this.options.executor.ensureAccepting();
     await this.options.store.startRun(run);
     await this.options.executor.submit(run.id);
     return run;

@@ -30,6 +30,9 @@ export class InlineExecutor implements Executor {
     this.queue = new PQueue({ concurrency: options.concurrency ?? 4 });
   }
 
+  /** Its queue is in this process: it takes runs exactly while this process answers. */
+  async ensureAccepting(): Promise<void> {}
+
   async submit(runId: string): Promise<void> {
     if (this.closing || this.pending.has(runId)) return;
     this.pending.add(runId);

@@ -1,7 +1,7 @@
-import { type Executor, isTerminalRunStatus, type Store } from '@slipway/domain';
+import { type Executor, isTerminalRunStatus, SlipwayError, type Store } from '@slipway/domain';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { openRedis, type RedisTarget } from './redis-target';
+import { describeRedisTarget, openRedis, type RedisTarget } from './redis-target';
 import { cancelChannel, DEFAULT_QUEUE_NAME, enqueueRun, type RunJobData, type RunQueue } from './run-queue';
 
 export interface BullmqExecutorOptions {
@@ -28,6 +28,11 @@ export interface BullmqExecutorOptions {
    * @defaultValue 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * How long `ensureAccepting` waits for Redis to answer before the run request is refused.
+   * @defaultValue 1000
+   */
+  acceptTimeoutMs?: number;
   /** Where failures that no caller waits for are reported: a submit Redis refused, a failed sweep. */
   onError?: (runId: string | null, error: unknown) => void;
 }
@@ -83,8 +88,36 @@ export class BullmqExecutor implements Executor {
   }
 
   /**
-   * Queues the run. A Redis failure is reported, not thrown: the run is already in the store, and
-   * the sweeper queues it once Redis answers again.
+   * One PING before a run is stored: with Redis away, the request is refused (503
+   * `queue_unavailable`, Retry-After) and nothing is written, rather than storing a run that
+   * would sit unqueued until Redis returns.
+   */
+  async ensureAccepting(): Promise<void> {
+    const timeoutMs = this.options.acceptTimeoutMs ?? 1000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (this.closed) throw new Error('the executor is closed');
+      await Promise.race([
+        this.client.ping(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new SlipwayError(
+        'queue_unavailable',
+        `The run queue (${describeRedisTarget(this.options.connection)}) does not answer (${detail}); nothing was stored. Retry the request once Redis is back.`,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Queues the run. A Redis failure is reported, not thrown: `ensureAccepting` found Redis up a
+   * moment ago, the run is now in the store (the commit point), and the sweeper queues it once
+   * Redis answers again. Refusing now would make the caller retry into a 409 for its own run.
    */
   async submit(runId: string): Promise<void> {
     if (this.closed) return;
@@ -170,6 +203,14 @@ export class BullmqExecutor implements Executor {
       if (!run || isTerminalRunStatus(run.status)) this.submitted.delete(runId);
     }
     return [...this.submitted];
+  }
+
+  /**
+   * How many worker processes are connected to this queue and taking jobs (BullMQ names their
+   * Redis connections after the queue; `CLIENT LIST` finds them).
+   */
+  async consumers(): Promise<number> {
+    return this.queue.getWorkersCount();
   }
 
   /** One round trip to Redis, for `/health/ready`. */

@@ -65,6 +65,7 @@ export class EngineFixture {
 
 /** An executor that loses everything it is given: runs reach the store but never a queue. */
 export const lostQueue: Executor = {
+  ensureAccepting: async () => {},
   submit: async () => {},
   abort: () => {},
   recover: async () => 0,
