@@ -65,6 +65,17 @@ describe('npm start', () => {
   }, 180_000);
 });
 
+describe('npm start and SIGINT', () => {
+  it('stops as on SIGTERM: exit 0, port closed, nothing left running', async () => {
+    const mark = newMark();
+    const server = await SlipwayProcess.start({ via: 'npm start', env: { [MARK]: mark } });
+    dataDirs.push(server.dataDir);
+    expect(await server.kill('SIGINT'), server.describe()).toEqual({ code: 0, signal: null });
+    expect(await acceptsConnections(server.port), 'the port of the stopped server').toBe(false);
+    expect(await processesCarrying(MARK, mark), 'processes of the stopped server').toEqual([]);
+  }, 120_000);
+});
+
 interface NpmWorker {
   child: ChildProcessByStdio<null, Readable, Readable>;
   stderr: OutputBuffer;
