@@ -107,7 +107,7 @@ describe('Dockerfile', () => {
     let installed = '';
 
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'slipway-image-'));
+      dir = await mkdtemp(join(tmpdir(), 'slipway-prod-install-'));
       const deps = stageNamed(
         copies(runtime).find((copy) => copy.destination.endsWith('node_modules'))!.from!,
       );
