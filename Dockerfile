@@ -1,7 +1,12 @@
 # One image for the API and the workers (docker-compose.yml picks the command).
-FROM node:20-bookworm-slim
+#   docker build -t slipway:local .
+#   docker run -p 7070:7070 -e SLIPWAY_ADMIN_TOKEN=<16+ chars> slipway:local
+# Node 24 LTS, pinned to the version CI tests on; dependencies come from package-lock.json.
+ARG NODE_IMAGE=node:24.19.0-bookworm-slim
+
+# 1. Build: every dependency (esbuild is a dev dependency), then dist/.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY packages/domain/package.json packages/domain/
@@ -10,9 +15,36 @@ COPY packages/persistence/package.json packages/persistence/
 COPY test/acceptance/package.json test/acceptance/
 COPY examples/hello-app/package.json examples/hello-app/
 COPY bench/package.json bench/
-# tsx runs the TypeScript sources directly, as `npm start` does; it is a runtime dependency.
-RUN npm ci --include=dev --ignore-scripts=false && npm cache clean --force
+RUN npm ci
 COPY . .
+RUN npm run build
+
+# 2. Production dependencies only: the workspaces are compiled into dist/, so only the root's
+#    dependencies are installed, without the workspace folders.
+FROM ${NODE_IMAGE} AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# 3. What runs: node under tini (signals forwarded, zombies reaped), as the unprivileged node user.
+FROM ${NODE_IMAGE} AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/* \
+  && mkdir -p /var/lib/slipway \
+  && chown node:node /var/lib/slipway
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=7070 SLIPWAY_DATA_DIR=/var/lib/slipway
+COPY --from=production-deps /app/package.json /app/package-lock.json ./
+COPY --from=production-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The README walkthrough bakes images from examples/.
+COPY --from=build /app/examples ./examples
+USER node
 EXPOSE 7070
-ENV HOST=0.0.0.0 PORT=7070 SLIPWAY_DATA_DIR=/var/lib/slipway
-CMD ["npm", "start"]
+# The API's readiness (store and executor reachable); a worker's compose service points the same
+# check at its own readiness endpoint (SLIPWAY_WORKER_HEALTH_PORT).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=6 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "--enable-source-maps", "dist/main.js"]

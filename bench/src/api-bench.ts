@@ -51,7 +51,7 @@ export async function runApiBench(shape: LoadShape): Promise<ApiBenchResult> {
     const headers = { authorization: `Bearer ${slipway.token}` };
 
     const bare = await startChildServer(
-      join(REPO_ROOT, 'bench/src/bare-fastify-server.ts'),
+      join(REPO_ROOT, '.tmp/test-programs/bare-fastify-server.js'),
       { BENCH_BODY: JSON.stringify(body) },
       REPO_ROOT,
     );

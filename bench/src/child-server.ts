@@ -6,21 +6,17 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts a TypeScript server file with tsx and waits for its `listening <url>` line. */
+/** Starts a compiled server file (see `npm run prebench`) and waits for its `listening <url>` line. */
 export async function startChildServer(
   file: string,
   env: Record<string, string>,
   cwd: string,
 ): Promise<ChildServer> {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
-    process.execPath,
-    ['--import', 'tsx', file],
-    {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(process.execPath, [file], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const url = await new Promise<string>((done, fail) => {

@@ -82,7 +82,7 @@ describeWithService('the run queue, seen through the API', services, (mongoUrl) 
   });
 
   function startWorker() {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/worker-main.ts'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/worker-main.js'], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],

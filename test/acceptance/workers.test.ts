@@ -23,7 +23,7 @@ const workers: WorkerChild[] = [];
 let dataDir = '';
 
 function startWorker(env: Record<string, string>): WorkerChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/worker-main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/worker-main.js'], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

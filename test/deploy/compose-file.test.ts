@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019.js';
 import addFormats from 'ajv-formats';
@@ -73,7 +73,6 @@ describe('docker-compose.yml', () => {
     );
     expect(api?.deploy?.replicas).toBe(2);
     expect(worker?.deploy?.replicas).toBe(2);
-    expect(worker?.command).toEqual(['npm', 'run', 'worker']);
     for (const service of [api, worker]) {
       expect(service?.environment?.MONGO_URL).toMatch(/^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/);
       expect(service?.environment?.REDIS_URL).toBe('redis://redis:6379');
@@ -87,12 +86,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs a script that exists: the worker entry point', () => {
-    const scripts = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')).scripts as Record<
-      string,
-      string
-    >;
-    expect(scripts.worker).toBeDefined();
-    expect(scripts.start).toBeDefined();
+  it('runs the compiled programs the build produces, and checks each one on its readiness endpoint', () => {
+    const { api, worker } = file.services;
+    expect(api?.command, "the API runs the image's command").toBeUndefined();
+    expect(worker?.command).toEqual(['node', '--enable-source-maps', 'dist/worker-main.js']);
+    // test/support/build-programs.ts ran the build before the tests.
+    expect(existsSync(resolve(ROOT, worker!.command![2]!)), 'dist/worker-main.js').toBe(true);
+    expect(api?.healthcheck?.test.join(' ')).toContain("process.env.PORT + '/health/ready'");
+    expect(worker?.environment?.SLIPWAY_WORKER_HEALTH_PORT).toBe('7071');
+    expect(worker?.healthcheck?.test.join(' ')).toContain(
+      "process.env.SLIPWAY_WORKER_HEALTH_PORT + '/health/ready'",
+    );
   });
 });

@@ -56,3 +56,30 @@ export async function killProcessesWithin(dir: string): Promise<ProcessInfo[]> {
   }
   return found;
 }
+
+/**
+ * Live processes whose environment holds `name=value`: a process and every descendant it started,
+ * however they were re-parented (an orphaned server keeps the environment it inherited).
+ */
+export async function processesCarrying(name: string, value: string): Promise<ProcessInfo[]> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const wanted = `${name}=${value}`;
+  const found = await Promise.all(
+    entries
+      .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+      .map(async (entry) => {
+        try {
+          const environ = await readFile(`/proc/${entry}/environ`, 'utf8');
+          return environ.split('\0').includes(wanted) ? describeProcess(Number(entry)) : null;
+        } catch {
+          return null;
+        }
+      }),
+  );
+  return found.filter((info): info is ProcessInfo => info !== null);
+}

@@ -35,9 +35,17 @@ export interface StartOptions {
   token?: string;
   /** Extra or overriding environment for the server. */
   env?: Record<string, string>;
-  /** Bounds the wait for /health/ready; generous because tsx compiles on start. @defaultValue 90 s */
+  /** Bounds the wait for /health/ready. @defaultValue 90 s */
   readyTimeoutMs?: number;
+  /**
+   * `node`: the compiled entry point, as the image runs it; `npm start`: the README's command, so
+   * the child is npm and signals go through it. @defaultValue 'node'
+   */
+  via?: 'node' | 'npm start';
 }
+
+/** The compiled server (test/support/build-programs.ts builds it before the tests start). */
+export const SERVER_PROGRAM = ['--enable-source-maps', 'dist/main.js'];
 
 // Backends a test opts into through `env`; a developer's shell or CI sets them for other suites.
 const FOREIGN_BACKEND_VARS = ['MONGO_URL', 'REDIS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL'];
@@ -47,7 +55,7 @@ const ownedDirs = new Set<string>();
 
 type ServerChild = ChildProcessByStdio<null, Readable, Readable>;
 
-/** Slipway as a real child process (`node --import tsx apps/api/src/main.ts`), driven over HTTP. */
+/** Slipway as a real child process (`node dist/main.js`, or `npm start`), driven over HTTP. */
 export class SlipwayProcess {
   readonly stdout = new OutputBuffer();
   readonly stderr = new OutputBuffer();
@@ -94,7 +102,9 @@ export class SlipwayProcess {
       LOG_LEVEL: 'info',
       ...options.env,
     });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    const [command, args] =
+      options.via === 'npm start' ? ['npm', ['start']] : [process.execPath, SERVER_PROGRAM];
+    const child = spawn(command, args, {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import { WORKER_CONFIG_ENV, type WorkerProcessConfig } from './worker-process-config';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const SCRIPT = join(import.meta.dirname, 'bullmq-worker-process.ts');
+/** bullmq-worker-process.ts, compiled by test/support/build-programs.ts before the tests start. */
+const SCRIPT = join(ROOT, '.tmp/test-programs/bullmq-worker-process.js');
 
 export interface WorkerProcess {
   pid: number;
@@ -20,7 +21,7 @@ export class WorkerProcesses {
   private readonly started: WorkerProcess[] = [];
   private readonly all: WorkerProcess[] = [];
 
-  /** Spawns one and resolves when it takes jobs; tsx compiles on start, hence the wide bound. */
+  /** Spawns one and resolves when it takes jobs. */
   async start(config: WorkerProcessConfig, timeoutMs = 60_000): Promise<WorkerProcess> {
     const worker = this.spawn(config);
     const { child } = worker;
@@ -72,7 +73,7 @@ export class WorkerProcesses {
   }
 
   private spawn(config: WorkerProcessConfig): WorkerProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+    const child = spawn(process.execPath, ['--enable-source-maps', SCRIPT], {
       cwd: ROOT,
       env: { ...process.env, [WORKER_CONFIG_ENV]: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BalancerState, readBalancerState } from './balancer/balancer-client';
+import { balancerProgramArgs } from './balancer-program';
 import { adminUrl, type BalancerRecord, readBalancerRecord, writeBalancerRecord } from './balancer-record';
 import { baseEnv } from './base-env';
 import type { ServicePaths } from './cluster-paths';
@@ -13,13 +12,6 @@ import { logTail, spawnDetached } from './spawn-detached';
 import { stopProcessGroups } from './stop-process-groups';
 
 const ADMIN_TIMEOUT_MS = 1000;
-
-/**
- * The balancer runs its TypeScript through tsx, as the API does: about 0.2 s more to start than
- * plain JavaScript, paid once per service (it then runs for as long as the service exists).
- */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const BALANCER_MAIN = fileURLToPath(new URL('./balancer/balancer-main.ts', import.meta.url));
 
 export interface RunningService {
   record: BalancerRecord;
@@ -99,7 +91,7 @@ export async function ensureBalancer(
   });
   const pid = await spawnDetached({
     command: process.execPath,
-    args: ['--import', TSX_LOADER, BALANCER_MAIN],
+    args: balancerProgramArgs(),
     cwd: paths.serviceDir,
     env,
     logFile: paths.balancerLog,
