@@ -17,12 +17,15 @@ import { exclusiveHolders } from './exclusive-holders';
 import { LogExcerpt } from './log-excerpt';
 import { planPath } from './plan-path';
 import { redactSecrets } from './redact-secrets';
+import { callStep, type StepHook } from './step-hooks';
 
 export interface RunWalkerOptions {
   store: Store;
   kinds: KindRegistry;
   /** The provider serving each kind, by kind name. */
   providers: ReadonlyMap<string, KindProvider>;
+  /** Other kinds' code run around a kind's steps (`StepHook`); none by default. */
+  hooks?: readonly StepHook[];
   clock: Clock;
   newId: () => string;
   /**
@@ -116,7 +119,7 @@ export class RunWalker {
           'holder_busy',
           `${busy.kind} ${busy.id} holds "${kind.definition.exclusive?.state}" and has run ${busy.activeRunId} active; retry when it ends.`,
         )
-      : await this.callProvider(kind, step, context);
+      : await this.callProvider(kind, context);
     if (signal.aborted && signal.reason === SHUTDOWN) return current;
     const after = await store.getRun(run.id);
     if (after?.status === 'cancelling')
@@ -207,7 +210,6 @@ export class RunWalker {
     const log = new LogExcerpt();
     const outcome = await this.callProvider(
       kind,
-      action.step,
       this.context(current, resource, action.step, attempt, signal, log),
     );
     if (signal.aborted && signal.reason === SHUTDOWN) return current;
@@ -240,22 +242,9 @@ export class RunWalker {
     };
   }
 
-  private async callProvider(kind: RegisteredKind, step: string, context: StepContext): Promise<StepOutcome> {
-    const provider = this.options.providers.get(kind.definition.name);
-    const handler = provider?.steps[step];
-    if (!handler) {
-      return {
-        ok: false,
-        error: { code: 'no_provider', message: `No provider implements ${kind.definition.name}.${step}.` },
-      };
-    }
-    try {
-      return await handler(context);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      context.log(`provider threw: ${message}`);
-      return { ok: false, error: { code: 'provider_error', message } };
-    }
+  private async callProvider(kind: RegisteredKind, context: StepContext): Promise<StepOutcome> {
+    const name = kind.definition.name;
+    return callStep(this.options.providers.get(name), name, this.options.hooks ?? [], context);
   }
 
   private async cancel(

@@ -47,6 +47,7 @@ export const RUN_ERROR_CATALOG = {
   attempts_exhausted: 'A step was started as often as the attempt limit allows and never finished.',
   provider_error: 'The provider step threw instead of answering.',
   no_provider: 'No provider implements the step.',
+  hook_failed: "Another kind's hook on the step threw instead of answering.",
   holder_busy: 'The holder of the exclusive state has a run active.',
   resource_missing: 'The resource of the run is gone.',
   unreachable_target: 'No path leads from the current state to the target.',

@@ -33,9 +33,9 @@ export interface SpecReference {
  * a live cluster). It runs as a run, holds the one-active-run lock, and is recorded as a
  * self-transition with `event`, so its result is on the audit trail.
  */
-export interface ActionDefinition {
+export interface ActionDefinition<Step extends string = string> {
   event: string;
-  step: string;
+  step: Step;
   allowedIn: readonly string[];
   summary: string;
   description: string;
@@ -49,7 +49,7 @@ export interface ActionDefinition {
  * calls that provider step, which answers `SUCCESS` or `FAILURE`. `CANCEL` leaves a working state
  * after an aborted step has been cleaned up.
  */
-export interface KindDefinition<Spec extends TObject = TObject> {
+export interface KindDefinition<Spec extends TObject = TObject, Step extends string = string> {
   /** Singular name, used in permissions (`image:read`) and transition records. */
   name: string;
   /** Plural name, used in URLs (`/v1/images`). */
@@ -58,7 +58,14 @@ export interface KindDefinition<Spec extends TObject = TObject> {
   description: string;
   spec: Spec;
   specExample: Static<Spec>;
-  machine: AnyStateMachine;
+  /**
+   * The provider steps, as a literal list: every `meta.step` of the machine and every action's
+   * step names one of them, and a provider of the kind implements exactly these
+   * (`ProviderFor<typeof kind>`). Type the machine's meta with `StepMeta` so a typo in a state's
+   * step fails to compile; `bindingProblems` checks the rest at start.
+   */
+  steps: readonly Step[];
+  machine: StepMachine<Step>;
   /** Stable states a run may name as its target. */
   targets: Record<string, TargetDefinition>;
   /** States in which `PATCH` may change the spec (labels can always change). */
@@ -68,11 +75,40 @@ export interface KindDefinition<Spec extends TObject = TObject> {
   exclusive?: ExclusiveState;
   references?: readonly SpecReference[];
   /** Each becomes `POST /v1/{plural}/{id}/{action}`. */
-  actions?: Record<string, ActionDefinition>;
+  actions?: Record<string, ActionDefinition<Step>>;
 }
 
-export function defineKind<Spec extends TObject>(definition: KindDefinition<Spec>): KindDefinition<Spec> {
+/** What a working state's `meta` may hold: the name of one of the kind's steps. */
+export interface StepMeta<Step extends string> {
+  step?: Step;
+}
+
+/**
+ * A machine whose state meta is typed `StepMeta<Step>` (xstate `setup({ types: { meta } })`)
+ * may name only those steps. An untyped machine passes here and is checked at start instead.
+ */
+export type StepMachine<Step extends string> = AnyStateMachine & {
+  root: { meta?: StepMeta<Step> | undefined };
+};
+
+/** Any kind, whatever its spec and steps: what registries and the engine hold. */
+export type AnyKindDefinition = KindDefinition<TObject, string>;
+
+/**
+ * Declares a kind. `steps` is inferred as a literal union, and the machine and actions are
+ * checked against it rather than widening it, so a misspelt step fails to compile.
+ */
+export function defineKind<Spec extends TObject, const Step extends string>(
+  definition: KindDefinition<Spec, Step> & {
+    machine: StepMachine<NoInfer<Step>>;
+    actions?: Record<string, ActionDefinition<NoInfer<Step>>>;
+  },
+): KindDefinition<Spec, Step> {
   return definition;
 }
 
-export type SpecOf<K> = K extends KindDefinition<infer S> ? Static<S> : never;
+/** The spec a resource of the kind holds: `Static<>` of its schema, the one source of the type. */
+export type SpecOf<K> = K extends KindDefinition<infer S, string> ? Static<S> : never;
+
+/** The kind's step names as a literal union (`'build' | 'destroy'`). */
+export type StepOf<K> = K extends KindDefinition<TObject, infer S> ? S : never;

@@ -5,11 +5,10 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { StepOutcome } from '@slipway/domain';
+import type { ImageSpec, StepOutcome } from '@slipway/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpAnswers } from '../verify/http-answers';
 import { processRunning } from '../verify/process-running';
-import type { ImageSpec } from './image-spec';
 import { localImageProvider } from './local-image-provider';
 import { until } from './testing/poll';
 import { stepContext } from './testing/step-context';

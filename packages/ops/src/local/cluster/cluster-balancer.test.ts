@@ -31,9 +31,14 @@ describe('localClusterProvider: promote and the service balancer', () => {
     size: 2,
     ...overrides,
   });
-  const step = async (on: LocalClusterProvider, id: string, clusterSpec: ClusterSpec, name: string) => {
+  const step = async (
+    on: LocalClusterProvider,
+    id: string,
+    clusterSpec: ClusterSpec,
+    name: keyof LocalClusterProvider['steps'],
+  ) => {
     const context = clusterContext(id, clusterSpec, name);
-    return outputsOf(await on.steps[name]!(context), context.lines);
+    return outputsOf(await on.steps[name](context), context.lines);
   };
   const launched = async (id: string, clusterSpec: ClusterSpec) => {
     const on = provider();

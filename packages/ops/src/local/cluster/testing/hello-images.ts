@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import type { Resource } from '@slipway/domain';
-import type { ImageSpec } from '../../image-spec';
+import type { ImageSpec, Resource } from '@slipway/domain';
 import { localImageProvider } from '../../local-image-provider';
 import { stepContext } from '../../testing/step-context';
 
