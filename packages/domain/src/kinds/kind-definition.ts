@@ -65,7 +65,7 @@ export interface KindDefinition<Spec extends TObject = TObject, Step extends str
    * step fails to compile; `bindingProblems` checks the rest at start.
    */
   steps: readonly Step[];
-  machine: StepMachine<Step>;
+  machine: AnyStateMachine;
   /** Stable states a run may name as its target. */
   targets: Record<string, TargetDefinition>;
   /** States in which `PATCH` may change the spec (labels can always change). */
@@ -83,13 +83,25 @@ export interface StepMeta<Step extends string> {
   step?: Step;
 }
 
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type MetaOf<M> = M extends { root: { meta?: infer Meta } } ? Meta : never;
+/** The steps a machine's typed state meta allows; none known for an untyped machine. */
+type StepsNamedBy<M> =
+  IsAny<MetaOf<M>> extends true
+    ? never
+    : MetaOf<M> extends { step?: infer S }
+      ? IsAny<S> extends true
+        ? never
+        : Exclude<S, undefined>
+      : never;
+
 /**
- * A machine whose state meta is typed `StepMeta<Step>` (xstate `setup({ types: { meta } })`)
- * may name only those steps. An untyped machine passes here and is checked at start instead.
+ * A machine whose state meta is typed `StepMeta<…>` (xstate `setup({ types: { meta } })`) may
+ * name only the kind's steps. An untyped machine passes here and is checked at start instead.
  */
-export type StepMachine<Step extends string> = AnyStateMachine & {
-  root: { meta?: StepMeta<Step> | undefined };
-};
+export type NamesOnly<M, Step extends string> = [Exclude<StepsNamedBy<M>, Step>] extends [never]
+  ? unknown
+  : { stepsTheKindDoesNotDeclare: Exclude<StepsNamedBy<M>, Step> };
 
 /** Any kind, whatever its spec and steps: what registries and the engine hold. */
 export type AnyKindDefinition = KindDefinition<TObject, string>;
@@ -98,9 +110,9 @@ export type AnyKindDefinition = KindDefinition<TObject, string>;
  * Declares a kind. `steps` is inferred as a literal union, and the machine and actions are
  * checked against it rather than widening it, so a misspelt step fails to compile.
  */
-export function defineKind<Spec extends TObject, const Step extends string>(
-  definition: KindDefinition<Spec, Step> & {
-    machine: StepMachine<NoInfer<Step>>;
+export function defineKind<Spec extends TObject, const Step extends string, M extends AnyStateMachine>(
+  definition: Omit<KindDefinition<Spec, Step>, 'machine' | 'actions'> & {
+    machine: M & NamesOnly<M, NoInfer<Step>>;
     actions?: Record<string, ActionDefinition<NoInfer<Step>>>;
   },
 ): KindDefinition<Spec, Step> {
