@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  assembleEngine,
+  bindKind,
   imageKind,
-  KindRegistry,
   type Principal,
-  ResourceService,
+  type ResourceService,
   type Run,
-  systemClock,
 } from '@slipway/domain';
 import { BullmqExecutor } from '@slipway/ops';
 import { MongoStore } from '@slipway/persistence';
@@ -87,16 +87,13 @@ describeWithService('BullMQ executor across worker processes', services, (mongoU
       idleTimeoutMs: 90_000,
     });
     const id = monotonicFactory();
-    service = new ResourceService({
+    service = assembleEngine({
       store,
-      kinds: new KindRegistry([imageKind]),
-      providers: new Map([
-        ['image', effectLedgerProvider({ ledgerFile, beforeEffectMs: 0, afterEffectMs: 0 })],
-      ]),
-      executor,
-      clock: systemClock,
+      bindings: [
+        bindKind(imageKind, effectLedgerProvider({ ledgerFile, beforeEffectMs: 0, afterEffectMs: 0 })),
+      ],
       newId: () => id(),
-    });
+    }).service(executor);
     onTestFailed(() => {
       process.stderr.write(`${workers.stderr()}\n`);
     });

@@ -95,8 +95,8 @@ describe('typed binding (compile time)', () => {
       ...base,
       steps: ['work', 'other'],
       machine,
-      // @ts-expect-error an action's step must be one of the declared steps
       actions: {
+        // @ts-expect-error an action's step must be one of the declared steps
         poke: { event: 'GO', step: 'poke', allowedIn: ['idle'], summary: 'Poke', description: 'Poke.' },
       },
     });

@@ -8,7 +8,7 @@ import {
   type KindProvider,
   type Store,
 } from '@slipway/domain';
-import { stepFaultFrom, withStepFault } from '@slipway/ops';
+import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
@@ -95,12 +95,9 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
 
 function withFaultAndInstruments(bindings: KindBinding[], options: EngineOptions): KindBinding[] {
   // The crash tests' fault point; a no-op unless NODE_ENV=test and SLIPWAY_FAULT are set.
-  const providers = withStepFault(
-    new Map(bindings.map((binding) => [binding.kind.name, binding.provider])),
-    stepFaultFrom(process.env),
-  );
-  return bindings.map(({ kind }) => {
-    const provider = providers.get(kind.name)!;
-    return { kind, provider: options.instrument ? options.instrument(kind.name, provider) : provider };
-  });
+  const faulty = bindingsWithStepFault(bindings, stepFaultFrom(process.env));
+  const { instrument } = options;
+  return instrument
+    ? faulty.map(({ kind, provider }) => ({ kind, provider: instrument(kind.name, provider) }))
+    : faulty;
 }

@@ -1,13 +1,14 @@
 import {
+  assembleEngine,
+  bindKind,
   type Executor,
   imageKind,
-  KindRegistry,
+  type KindRegistry,
   type Principal,
   type Resource,
-  ResourceService,
-  RunWalker,
+  type ResourceService,
+  type RunWalker,
   type Store,
-  systemClock,
   type Transition,
 } from '@slipway/domain';
 import { monotonicFactory } from 'ulid';
@@ -18,31 +19,28 @@ const SPEC = { source: '/src', build: 'make' };
 
 /** The real engine (kinds, walker, service) over a store, with a scripted image provider. */
 export class EngineFixture {
-  readonly kinds = new KindRegistry([imageKind]);
   readonly scripted = new ScriptedImageProvider();
-  private readonly providers = new Map([['image', this.scripted.provider]]);
   private readonly id = monotonicFactory();
 
   constructor(readonly store: Store) {}
 
+  get kinds(): KindRegistry {
+    return this.engine().kinds;
+  }
+
   /** A walker as a process builds one at start; over another store to script store failures. */
   walker(store: Store = this.store): RunWalker {
-    return new RunWalker({
-      store,
-      kinds: this.kinds,
-      providers: this.providers,
-      clock: systemClock,
-      newId: () => this.id(),
-    });
+    return this.engine(store).walker;
   }
 
   service(executor: Executor): ResourceService {
-    return new ResourceService({
-      store: this.store,
-      kinds: this.kinds,
-      providers: this.providers,
-      executor,
-      clock: systemClock,
+    return this.engine().service(executor);
+  }
+
+  private engine(store: Store = this.store) {
+    return assembleEngine({
+      store,
+      bindings: [bindKind(imageKind, this.scripted.provider)],
       newId: () => this.id(),
     });
   }

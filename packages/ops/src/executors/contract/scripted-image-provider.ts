@@ -1,4 +1,11 @@
-import { failed, type KindProvider, type StepContext, type StepOutcome, succeeded } from '@slipway/domain';
+import {
+  failed,
+  type imageKind,
+  type ProviderFor,
+  type StepContext,
+  type StepOutcome,
+  succeeded,
+} from '@slipway/domain';
 
 /** How the build step behaves for one image. */
 export type BuildScript = (context: StepContext) => Promise<StepOutcome>;
@@ -21,7 +28,7 @@ export class ScriptedImageProvider {
   cleanups: string[] = [];
   private readonly scripts = new Map<string, BuildScript>();
 
-  readonly provider: KindProvider = {
+  readonly provider: ProviderFor<typeof imageKind> = {
     backend: 'scripted',
     steps: {
       build: async (context) => {

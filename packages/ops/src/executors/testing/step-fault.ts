@@ -1,4 +1,4 @@
-import type { KindProvider } from '@slipway/domain';
+import type { KindBinding, KindProvider } from '@slipway/domain';
 
 /**
  * The test-only crash point, read from the environment: `SLIPWAY_FAULT=step:<kind>.<step>` names
@@ -42,4 +42,16 @@ export function withStepFault(
     },
   });
   return result;
+}
+
+/** `withStepFault` over an engine's bindings, in their order. */
+export function bindingsWithStepFault(
+  bindings: readonly KindBinding[],
+  fault: string | undefined,
+): KindBinding[] {
+  const providers = withStepFault(
+    new Map(bindings.map(({ kind, provider }) => [kind.name, provider])),
+    fault,
+  );
+  return bindings.map(({ kind }) => ({ kind, provider: providers.get(kind.name)! }));
 }

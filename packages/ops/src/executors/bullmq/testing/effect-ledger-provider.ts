@@ -1,5 +1,12 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { failed, type KindProvider, type StepContext, type StepOutcome, succeeded } from '@slipway/domain';
+import {
+  failed,
+  type imageKind,
+  type ProviderFor,
+  type StepContext,
+  type StepOutcome,
+  succeeded,
+} from '@slipway/domain';
 
 /** One line of the ledger: what a provider in some process did, by idempotency token. */
 export interface LedgerEntry {
@@ -30,7 +37,7 @@ export const HOLD_LABEL = 'hold';
  * an effect is one line in it. A retried step first looks its token up in the ledger and, when the
  * effect is already there, answers from it instead of creating again, as a real provider does.
  */
-export function effectLedgerProvider(options: EffectLedgerOptions): KindProvider {
+export function effectLedgerProvider(options: EffectLedgerOptions): ProviderFor<typeof imageKind> {
   const { ledgerFile } = options;
   const record = (context: StepContext, kind: LedgerEntry['kind'], reason?: string) =>
     appendLedger(ledgerFile, {
