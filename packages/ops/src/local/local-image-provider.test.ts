@@ -9,6 +9,7 @@ import type { StepOutcome } from '@slipway/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { httpAnswers } from '../verify/http-answers';
 import { processRunning } from '../verify/process-running';
+import { MAX_LINE_BYTES } from './bounded-lines';
 import type { ImageSpec } from './image-spec';
 import { localImageProvider } from './local-image-provider';
 import { until } from './testing/poll';
@@ -129,6 +130,26 @@ describe('localImageProvider', () => {
     // Cleanup after the cancel removes the partial image.
     await provider().cleanup!(stepContext({ source: 'app', build: 'true' }));
     expect(existsSync(join(dataDir, 'images', 'img-test'))).toBe(false);
+  });
+
+  it('survives a build printing 600 MB without a newline: the line is cut and memory stays bounded', async () => {
+    // Long enough to exceed V8's longest string: reading it as one line threw RangeError in the server.
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }, 10);
+    const { context, outcome } = build({
+      source: 'app',
+      build: 'head -c 629145600 /dev/zero | tr "\\0" a; echo; echo done',
+    });
+    const result = await outcome.finally(() => clearInterval(sampler));
+    expect(result.ok).toBe(true);
+    const long = context.lines.find((line) => line.startsWith('aaaa'));
+    expect(long).toBe(`${'a'.repeat(MAX_LINE_BYTES)}… (${629145600 - MAX_LINE_BYTES} more bytes cut)`);
+    expect(context.lines).toContain('done');
+    // The old reader held the whole line (and copies of it): 400 MB took the RSS up by 700 MB.
+    expect(peak - baseline).toBeLessThan(200 * 1024 * 1024);
   });
 
   it('fails a build that outlives timeoutSeconds', async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { readBoundedLines } from './bounded-lines';
 import { signalGroup, waitForGroupGone } from './process-group';
 
 export interface BuildCommandOptions {
@@ -75,8 +75,9 @@ export function runBuildCommand(options: BuildCommandOptions): Promise<BuildComm
       });
     };
 
-    createInterface({ input: child.stdout }).on('line', (line) => options.onLine(line, 'stdout'));
-    createInterface({ input: child.stderr }).on('line', (line) => {
+    // Bounded whatever the command prints: the build may fail, the server must not.
+    readBoundedLines(child.stdout, (line) => options.onLine(line, 'stdout'));
+    readBoundedLines(child.stderr, (line) => {
       if (line.trim().length > 0) lastStderrLine = line;
       options.onLine(line, 'stderr');
     });

@@ -2,8 +2,8 @@ import { portOpen } from '../../verify/port-open';
 import type { ClusterPaths } from './cluster-paths';
 import { INSTANCE_HOST } from './instance-checks';
 import type { InstanceRecord } from './instance-table';
+import { logTail } from './log-tail';
 import { CLUSTER_DIR_ENV, carriesMark, findMarkedProcesses, type MarkedProcess } from './marked-processes';
-import { logTail } from './spawn-detached';
 import { type StopReport, stopProcessGroups } from './stop-process-groups';
 
 /** Every process of this cluster that still runs, found by its mark whether recorded or not. */

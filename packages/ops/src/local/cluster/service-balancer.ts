@@ -8,8 +8,9 @@ import { baseEnv } from './base-env';
 import type { ServicePaths } from './cluster-paths';
 import type { ClusterSettings } from './cluster-settings';
 import { freePort } from './free-port';
+import { logTail } from './log-tail';
 import { BALANCER_DIR_ENV, carriesMark, findMarkedProcesses } from './marked-processes';
-import { logTail, spawnDetached } from './spawn-detached';
+import { spawnDetached } from './spawn-detached';
 import { stopProcessGroups } from './stop-process-groups';
 
 const ADMIN_TIMEOUT_MS = 1000;
