@@ -4,6 +4,7 @@ import { failed, type StepContext, type StepOutcome, succeeded } from '@slipway/
 import { directoryExists } from '../verify/directory-exists';
 import { fileExists } from '../verify/file-exists';
 import { runChecks } from '../verify/run-checks';
+import { baseEnv } from './base-env';
 import { copySource } from './copy-source';
 import { directoryStats } from './directory-stats';
 import { checkSource, type SourceRules } from './image-source';
@@ -51,7 +52,7 @@ export async function buildImage(
   const result = await runBuildCommand({
     command: spec.build,
     cwd: appDir,
-    env: { ...process.env, SLIPWAY_IMAGE_VERSION: version, [IMAGE_DIR_ENV]: imageDir },
+    env: baseEnv({ SLIPWAY_IMAGE_VERSION: version, [IMAGE_DIR_ENV]: imageDir }),
     signal: context.signal,
     timeoutMs: timeoutSeconds * 1000,
     killGraceMs: options.killGraceMs,

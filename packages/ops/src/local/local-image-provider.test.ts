@@ -152,6 +152,25 @@ describe('localImageProvider', () => {
     expect(peak - baseline).toBeLessThan(200 * 1024 * 1024);
   });
 
+  it("keeps the API's secrets out of a build's environment and so out of its log", async () => {
+    const secrets = { SLIPWAY_ADMIN_TOKEN: 'admin-token-1234567890', MONGO_URL: 'mongodb://user:pw@db/x' };
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets);
+    try {
+      const { context, outcome } = build({
+        source: 'app',
+        build: 'env | grep -i -e slipway -e mongo; node -e "console.log(process.version)"',
+      });
+      expect((await outcome).ok).toBe(true);
+      expect(context.lines.join('\n')).not.toContain('admin-token-1234567890');
+      expect(context.lines.join('\n')).not.toContain('user:pw');
+      expect(context.lines).toContain('SLIPWAY_IMAGE_VERSION=0.0.0');
+      expect(context.lines).toContain(process.version);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('fails a build that outlives timeoutSeconds', async () => {
     const startedAt = performance.now();
     const error = errorOf(await build({ source: 'app', build: 'sleep 30', timeoutSeconds: 1 }).outcome);

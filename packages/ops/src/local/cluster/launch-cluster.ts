@@ -4,7 +4,7 @@ import { portOpen } from '../../verify/port-open';
 import { processHasEnv } from '../../verify/process-has-env';
 import { processRunning } from '../../verify/process-running';
 import { runChecks } from '../../verify/run-checks';
-import { baseEnv } from './base-env';
+import { baseEnv } from '../base-env';
 import { type ClusterImage, resolveImage } from './cluster-image';
 import { type ClusterPaths, clusterPaths } from './cluster-paths';
 import { stopClusterProcesses, waitForInstances } from './cluster-processes';
