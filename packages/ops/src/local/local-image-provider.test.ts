@@ -171,6 +171,20 @@ describe('localImageProvider', () => {
     }
   });
 
+  it('kills a daemon the build started in its own session once the build ends', async () => {
+    const { context, outcome } = build({
+      source: 'app',
+      build: `setsid sh -c 'echo $$ > "$PWD/daemon.pid"; exec sleep 7778' >/dev/null 2>&1 &
+        until [ -s daemon.pid ]; do sleep 0.05; done`,
+    });
+    expect((await outcome).ok).toBe(true);
+    const daemon = Number(readFileSync(join(appDir(), 'daemon.pid'), 'utf8'));
+    expect(await processRunning(daemon)).toMatchObject({ ok: false });
+    expect(context.lines).toContainEqual(
+      expect.stringMatching(/^killed 1 process\(es\) the build left running \((cgroup|tracked)\)$/),
+    );
+  });
+
   it('fails a build that outlives timeoutSeconds', async () => {
     const startedAt = performance.now();
     const error = errorOf(await build({ source: 'app', build: 'sleep 30', timeoutSeconds: 1 }).outcome);
@@ -248,6 +262,28 @@ describe('localImageProvider', () => {
     expect(await processRunning(orphan.pid!)).toMatchObject({ ok: false });
     expect(context.lines[0]).toContain('stopped the build left running by an earlier attempt');
     expect(existsSync(join(imageDir, 'build.pid'))).toBe(false);
+  });
+
+  it('after a crash, also stops what the earlier build started outside its process group', async () => {
+    const imageDir = join(dataDir, 'images', 'img-test');
+    await mkdir(join(imageDir, 'app'), { recursive: true });
+    const spawnMarked = () => {
+      const child = spawn('sleep', ['30'], {
+        cwd: '/',
+        detached: true,
+        stdio: 'ignore',
+        env: { PATH: process.env.PATH, SLIPWAY_IMAGE_DIR: imageDir },
+      });
+      children.push(child);
+      return child.pid!;
+    };
+    const leader = spawnMarked();
+    const escaped = spawnMarked();
+    await writeFile(join(imageDir, 'build.pid'), `${leader}\n`);
+
+    expect((await build({ source: 'app', build: 'true' }).outcome).ok).toBe(true);
+    expect(await processRunning(leader)).toMatchObject({ ok: false });
+    expect(await processRunning(escaped)).toMatchObject({ ok: false });
   });
 
   it('destroys an image, and destroying it again still succeeds', async () => {
