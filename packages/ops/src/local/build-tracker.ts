@@ -18,6 +18,8 @@ export interface BuildMarks {
   mark: { name: string; value: string } | null;
   /** `/proc/<pid>/fd` link targets of the build's descriptors, e.g. `pipe:[1234]`. */
   descriptors: Set<string>;
+  /** The leader's start time: a process started before it cannot descend from it. */
+  bornAfter?: number;
 }
 
 interface ProcessStat {
@@ -31,6 +33,12 @@ interface ProcessStat {
 }
 
 /** The fd link targets of a process, e.g. `pipe:[1234]`; empty when unreadable. */
+/** A process's start time in clock ticks after boot; null when it is gone. */
+export async function startTimeOf(pid: number): Promise<number | null> {
+  const stat = await statOf(pid);
+  return stat === null ? null : Number(stat.startTime);
+}
+
 export async function descriptorsOf(pid: number, fds: number[]): Promise<string[]> {
   const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => null)));
   return links.filter((link): link is string => link !== null && /^(pipe|socket):/.test(link));
@@ -58,6 +66,7 @@ export class BuildTracker {
       const found: ProcessStat[] = [];
       for (const stat of stats) {
         if (caught.has(stat.pid) || stat.pid === process.pid) continue;
+        if (this.marks.bornAfter !== undefined && Number(stat.startTime) < this.marks.bornAfter) continue;
         if (await this.belongs(stat, caught)) found.push(stat);
       }
       if (found.length === 0) break;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,18 @@ const execFileAsync = promisify(execFile);
 const NOBODY = 65534;
 const TSX = resolve(import.meta.dirname, '../../../../node_modules/.bin/tsx');
 const AS_USER = resolve(import.meta.dirname, 'testing/run-build-as-user.mts');
+
+/** Pids of live processes whose command line contains `text` (arguments joined by spaces). */
+async function commandsRunning(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.replaceAll('\0', ' ').includes(text) && (await processRunning(Number(entry))).ok)
+      pids.push(Number(entry));
+  }
+  return pids;
+}
 
 /** Whether this machine gives us a cgroup v2 we may create children in (root, or a delegated one). */
 function cgroupsUsable(): boolean {
@@ -74,6 +86,16 @@ describe('runBuildCommand', () => {
       );
     }
   }
+
+  it('leaves nothing running when the shell exits the instant it started a daemon', async () => {
+    const result = await runBuildCommand({
+      ...base(),
+      env: { PATH: process.env.PATH },
+      command: `env -i /bin/sh -c "(setsid /bin/sh -c 'exec sleep 7781' </dev/null >/dev/null 2>&1 &)"; exit 0`,
+    });
+    expect(result).toMatchObject({ ended: 'exited', exitCode: 0 });
+    expect(await commandsRunning('sleep 7781')).toEqual([]);
+  });
 
   it.runIf(process.getuid?.() === 0)(
     'as a non-root user, with no cgroup to be had, leaves nothing running either (double fork under env -i)',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readBoundedLines } from './bounded-lines';
 import { createBuildCgroup, joinCgroup, killBuildCgroup } from './build-cgroup';
-import { BuildTracker, descriptorsOf } from './build-tracker';
+import { BuildTracker, descriptorsOf, startTimeOf } from './build-tracker';
 import { signalGroup } from './process-group';
 
 export interface BuildCommandOptions {
@@ -41,10 +41,11 @@ const STREAMS_GRACE_MS = 2000;
 const KILL_WAIT_MS = 5000;
 const SCAN_INTERVAL_MS = 250;
 /**
- * With a cgroup, the shell waits on stdin until we have moved it into the cgroup, so that nothing
- * it starts is born outside; then the command runs with stdin from /dev/null as usual.
+ * The shell waits on stdin until we have put it in the cgroup and noted the descriptors the
+ * tracker looks for (a zombie shows none), so nothing it starts is born before either; then the
+ * command runs, with stdin from /dev/null as before.
  */
-const AWAIT_CGROUP = 'read -r _; exec /bin/sh -c "$1" </dev/null';
+const GATED = 'read -r _; exec /bin/sh -c "$1" </dev/null';
 
 /**
  * Runs a shell command in its own session and process group and resolves only once nothing it
@@ -59,19 +60,15 @@ export async function runBuildCommand(options: BuildCommandOptions): Promise<Bui
   const killGraceMs = options.killGraceMs ?? 5000;
   const cgroup = options.cgroupName ? await createBuildCgroup(options.cgroupName) : null;
   return new Promise((resolve) => {
-    const child = spawn(
-      '/bin/sh',
-      cgroup ? ['-c', AWAIT_CGROUP, 'sh', options.command] : ['-c', options.command],
-      {
-        cwd: options.cwd,
-        env: options.env,
-        // Its own session and group: one kill reaches npm, node and whatever else stayed in it.
-        detached: true,
-        // fd 3 is never used: a descriptor every descendant inherits unless it closes it, by
-        // which the tracker finds processes that left the group and dropped the environment.
-        stdio: [cgroup ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn('/bin/sh', ['-c', GATED, 'sh', options.command], {
+      cwd: options.cwd,
+      env: options.env,
+      // Its own session and group: one kill reaches npm, node and whatever else stayed in it.
+      detached: true,
+      // fd 3 is never used: a descriptor every descendant inherits unless it closes it, by
+      // which the tracker finds processes that left the group and dropped the environment.
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
     let lastStderrLine: string | null = null;
     let stopped: 'timeout' | 'aborted' | null = null;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -128,16 +125,17 @@ export async function runBuildCommand(options: BuildCommandOptions): Promise<Bui
     child.once('spawn', () => {
       const pid = child.pid;
       if (pid === undefined) return;
-      if (cgroup) {
-        contained = joinCgroup(pid, cgroup);
-        child.stdin?.end('go\n');
-      }
+      if (cgroup) contained = joinCgroup(pid, cgroup);
       options.onSpawn?.(pid);
       void startTracking(pid);
     });
     const startTracking = async (pid: number) => {
       const descriptors = new Set(await descriptorsOf(pid, [1, 2, 3]));
-      tracker = new BuildTracker({ leader: pid, mark: options.mark ?? null, descriptors });
+      const bornAfter = (await startTimeOf(pid)) ?? undefined;
+      tracker = new BuildTracker({ leader: pid, mark: options.mark ?? null, descriptors, bornAfter });
+      // A shell already killed (abort) has closed its end: ignore the EPIPE.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end('go\n');
       const scan = () => {
         if (exit || settled || !tracker) return;
         void tracker.scan().finally(() => {
