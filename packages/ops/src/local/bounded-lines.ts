@@ -1,7 +1,10 @@
 import type { Readable } from 'node:stream';
 
-/** Longest line kept from a child's output; the step log clips further, this bounds what we hold. */
-export const MAX_LINE_BYTES = 4096;
+/**
+ * Longest line kept from a child's output: it bounds what we hold, and with the cut marker stays
+ * under the 2000 characters a log excerpt keeps of a line, so the excerpt says how much was cut.
+ */
+export const MAX_LINE_BYTES = 1024;
 
 const NEWLINE = 0x0a;
 
