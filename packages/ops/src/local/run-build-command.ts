@@ -77,6 +77,7 @@ export async function runBuildCommand(options: BuildCommandOptions): Promise<Bui
     let cleanup: Promise<{ killed: number; remaining: number[] }> | null = null;
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
+    let scanTimer: NodeJS.Timeout | undefined;
 
     const stop = (reason: 'timeout' | 'aborted') => {
       if (stopped || exit || child.pid === undefined) return;
@@ -100,6 +101,7 @@ export async function runBuildCommand(options: BuildCommandOptions): Promise<Bui
       if (settled) return;
       settled = true;
       for (const timer of timers) clearTimeout(timer);
+      clearTimeout(scanTimer);
       options.signal.removeEventListener('abort', onAbort);
       const killed = await (cleanup ?? (spawnError ? Promise.resolve(null) : killLeftovers()));
       (child.stdio[3] as (NodeJS.ReadableStream & { destroy(): void }) | null)?.destroy();
@@ -139,7 +141,7 @@ export async function runBuildCommand(options: BuildCommandOptions): Promise<Bui
       const scan = () => {
         if (exit || settled || !tracker) return;
         void tracker.scan().finally(() => {
-          if (!exit && !settled) timers.push(setTimeout(scan, SCAN_INTERVAL_MS));
+          if (!exit && !settled) scanTimer = setTimeout(scan, SCAN_INTERVAL_MS);
         });
       };
       scan();
