@@ -38,10 +38,16 @@ export interface LmdbDatabases {
   settings: Database<string, string>;
 }
 
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
 export function openDatabases(path: string): LmdbDatabases {
   // The cache stays off: every read then decodes a fresh object, so nothing a caller mutates can
   // leak back into what the next caller reads.
-  const root = open<unknown, Key>({ path, maxDbs: 32 });
+  // permissionsMode is the mode lmdb creates data.mdb and lock.mdb with (0664 by default): the
+  // store holds token hashes and every spec, for its user only. lmdb's types do not list it.
+  const options = { path, maxDbs: 32, permissionsMode: PRIVATE_FILE_MODE };
+  const root = open<unknown, Key>(options);
   const index = (name: string): IndexDatabase => root.openDB<true, Key>(name, {});
   return {
     root,

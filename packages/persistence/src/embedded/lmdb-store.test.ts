@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,6 +22,24 @@ describeStoreContract('LmdbStore', async () => LmdbStore.open({ path: await fres
 
 describe('LmdbStore', () => {
   afterEach(removeDirs);
+
+  it('creates its directory 0700 and its files 0600, and tightens ones left open by an older version', async () => {
+    const path = join(await freshDir(), 'db');
+    const modes = async () =>
+      Promise.all(
+        ['', 'data.mdb', 'lock.mdb'].map(async (name) => (await stat(join(path, name))).mode & 0o777),
+      );
+    const first = await LmdbStore.open({ path });
+    await first.close();
+    expect(await modes()).toEqual([0o700, 0o600, 0o600]);
+
+    await chmod(path, 0o755);
+    await chmod(join(path, 'data.mdb'), 0o644);
+    await chmod(join(path, 'lock.mdb'), 0o644);
+    const second = await LmdbStore.open({ path });
+    await second.close();
+    expect(await modes()).toEqual([0o700, 0o600, 0o600]);
+  });
 
   it('keeps everything across close and reopen', async () => {
     const path = join(await freshDir(), 'nested', 'db');

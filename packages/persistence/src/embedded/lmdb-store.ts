@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type IdempotencyReservation,
   type Page,
@@ -17,13 +18,13 @@ import {
   type TransitionWrite,
 } from '@slipway/domain';
 import * as idempotency from './idempotency-operations';
-import { type LmdbDatabases, openDatabases } from './lmdb-databases';
+import { type LmdbDatabases, openDatabases, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lmdb-databases';
 import * as resources from './resource-operations';
 import * as runs from './run-operations';
 import * as transitions from './transition-operations';
 
 export interface LmdbStoreOptions {
-  /** Directory of the lmdb environment; created when missing. */
+  /** Directory of the lmdb environment; created when missing, kept 0700 with its files 0600. */
   path: string;
 }
 
@@ -40,8 +41,14 @@ export class LmdbStore implements Store {
   private constructor(private readonly dbs: LmdbDatabases) {}
 
   static async open(options: LmdbStoreOptions): Promise<LmdbStore> {
-    await mkdir(options.path, { recursive: true });
-    return new LmdbStore(openDatabases(options.path));
+    await mkdir(options.path, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Modes at creation do not reach a directory or files an older version left readable.
+    await chmod(options.path, PRIVATE_DIR_MODE);
+    const dbs = openDatabases(options.path);
+    await Promise.all(
+      ['data.mdb', 'lock.mdb'].map((name) => chmod(join(options.path, name), PRIVATE_FILE_MODE)),
+    );
+    return new LmdbStore(dbs);
   }
 
   async createResource(resource: Resource): Promise<void> {
