@@ -1,9 +1,9 @@
-import type { KindRegistry, RegisteredKind, ResourceService } from '@slipway/domain';
+import { type KindRegistry, type RegisteredKind, type ResourceService, SlipwayError } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/authentication';
-import { etagOf, versionFromIfMatch } from '../http/etag';
+import { etagOf, ifMatchAccepts, parseIfMatch } from '../http/etag';
 import { problemResponses } from '../http/problem';
 import { toResourceEntity } from '../mappers/resource-entity';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
@@ -21,7 +21,8 @@ const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({
       maxLength: 256,
-      description: 'ETag from a GET; the patch is refused (412) if the resource changed since.',
+      description:
+        'ETag from a GET (or a list of them, or *); the patch is refused (412) unless one names the current version. Compared strongly: a weak tag (W/"1") never matches. A value that is not an entity-tag list is refused (400 invalid_if_match).',
     }),
   ),
 });
@@ -138,13 +139,23 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       },
     },
     async (request, reply) => {
-      const resource = await service.patch(
-        name,
-        request.params.id,
-        request.body,
-        versionFromIfMatch(request.headers['if-match']),
-        principalOf(request),
-      );
+      const principal = principalOf(request);
+      const condition = parseIfMatch(request.headers['if-match']);
+      // A list may name several versions, so the condition is checked against the current one;
+      // the patch then insists on that version, so a change in between still answers 412.
+      let expectedVersion: number | null = null;
+      if (condition && !condition.any) {
+        const current = await service.get(name, request.params.id, principal);
+        if (!ifMatchAccepts(condition, current.version)) {
+          throw new SlipwayError(
+            'precondition_failed',
+            `If-Match does not name the current ETag ${etagOf(current.version)} (weak tags never match); GET it again and retry.`,
+            { currentVersion: current.version },
+          );
+        }
+        expectedVersion = current.version;
+      }
+      const resource = await service.patch(name, request.params.id, request.body, expectedVersion, principal);
       reply.header('etag', etagOf(resource.version));
       return toResourceEntity(resource);
     },
