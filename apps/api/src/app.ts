@@ -55,7 +55,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
   installAuthentication(app, options.authenticator);
-  installIdempotency(app, options.store);
+  await installIdempotency(app, options.store);
   await installOpenApi(app);
   registerHealthRoutes(app, options.backends);
   registerKindsRoutes(app, options.kinds);

@@ -196,6 +196,33 @@ describe('Idempotency-Key', () => {
     ).toBe(false);
   });
 
+  it('replays for the same body with its keys in another order, at any depth', async () => {
+    const headers = { 'idempotency-key': 'create-reordered' };
+    const first = await api.request('POST', '/v1/images', {
+      body: { name: 'idem-order', spec: helloImageSpec(), labels: { a: '1', b: '2' } },
+      headers,
+    });
+    const { source, build, start, version } = helloImageSpec();
+    const reordered = await api.request('POST', '/v1/images', {
+      body: { labels: { b: '2', a: '1' }, spec: { version, start, build, source }, name: 'idem-order' },
+      headers,
+    });
+    expect(first.statusCode).toBe(201);
+    expect(reordered.statusCode, reordered.body).toBe(201);
+    expect(reordered.headers['idempotent-replayed']).toBe('true');
+    expect(reordered.json().id).toBe(first.json().id);
+  });
+
+  it('replays for the same route spelled with percent-encoding', async () => {
+    const headers = { 'idempotency-key': 'create-encoded' };
+    const body = { name: 'idem-encoded', spec: helloImageSpec() };
+    const first = await api.request('POST', '/v1/images', { body, headers });
+    const encoded = await api.request('POST', '/v1/%69mages', { body, headers });
+    expect(first.statusCode).toBe(201);
+    expect(encoded.statusCode, encoded.body).toBe(201);
+    expect(encoded.headers['idempotent-replayed']).toBe('true');
+  });
+
   it('starts one run for a retried run request', async () => {
     const image = (
       await api.request('POST', '/v1/images', { body: { name: 'idem-run', spec: helloImageSpec() } })
