@@ -56,7 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   installAuthentication(app, options.authenticator);
   await installIdempotency(app, options.store);
-  await installOpenApi(app);
+  await installOpenApi(app, options.kinds);
   registerHealthRoutes(app, options.backends);
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);

@@ -1,4 +1,10 @@
-import { type KindRegistry, type RegisteredKind, type ResourceService, SlipwayError } from '@slipway/domain';
+import {
+  type KindRegistry,
+  type RegisteredKind,
+  type ResourceService,
+  SlipwayError,
+  withArticle,
+} from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
@@ -58,12 +64,12 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `create${title}`,
-        summary: `Create ${name === 'image' ? 'an' : 'a'} ${name}`,
+        summary: `Create ${withArticle(name)}`,
         description: `Declares a new ${name} in state "${kind.graph.initial}". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.`,
         tags,
         headers: IdempotencyHeaders,
         body: schemas.createBody,
-        response: { 201: schemas.entity, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+        response: { 201: schemas.entity, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
       },
       // OpenAPI links let clients (and schemathesis's stateful phase) follow a created resource.
       links: {
@@ -90,7 +96,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         description: `Newest first. Filter by state and labels; page with limit and cursor.`,
         tags,
         querystring: schemas.listQuery,
-        response: { 200: schemas.list, ...problemResponses(400, 401, 403) },
+        response: { 200: schemas.list, ...problemResponses(400, 401, 403, 503) },
       },
     },
     async (request) => {
@@ -109,11 +115,11 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `get${title}`,
-        summary: `Get ${name === 'image' ? 'an' : 'a'} ${name}`,
+        summary: `Get ${withArticle(name)}`,
         description: `The ${name} with its state, spec, provider status and active run. The ETag header carries its version for If-Match.`,
         tags,
         params: IdParams,
-        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -129,13 +135,13 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `patch${title}`,
-        summary: `Change a ${name}'s labels or spec`,
+        summary: `Change ${withArticle(name)}'s labels or spec`,
         description: `Replaces labels and/or spec. The spec can change only in states ${kind.definition.editableIn.join(', ')} and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.`,
         tags,
         params: IdParams,
         headers: IfMatchHeaders,
         body: schemas.patchBody,
-        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415) },
+        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -166,7 +172,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `run${title}`,
-        summary: `Move a ${name} to a target state`,
+        summary: `Move ${withArticle(name)} to a target state`,
         description: `Starts a run that walks the ${name}'s state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. Targets: ${Object.entries(
           kind.definition.targets,
         )
@@ -176,7 +182,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         params: IdParams,
         headers: IdempotencyHeaders,
         body: schemas.runBody,
-        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
       },
       links: {
         202: {
@@ -208,7 +214,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
           params: IdParams,
           headers: IdempotencyHeaders,
           body: ActionBody,
-          response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+          response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
         },
         links: {
           202: { getRun: { operationId: 'getRun', parameters: { id: '$response.body#/id' } } },

@@ -49,6 +49,13 @@ describe('runs', () => {
     ]);
     expect(transitions.map((t) => t.seq)).toEqual([1, 2]);
     expect(transitions.every((t) => t.runId === run.id && t.actor === 'admin')).toBe(true);
+
+    const edit = await api.request('PATCH', `/v1/images/${image.id}`, {
+      body: { spec: helloImageSpec({ version: '9.9.9' }) },
+    });
+    expect(edit.statusCode).toBe(409);
+    expect(edit.json()).toMatchObject({ code: 'not_editable' });
+    expect(edit.json().detail).toMatch(/^The spec of an image can change only/);
   });
 
   it('records a failed build with its error and log excerpt', async () => {

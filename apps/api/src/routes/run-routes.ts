@@ -21,7 +21,7 @@ export function registerRunRoutes(app: FastifyInstance, service: ResourceService
           'Status, current step and attempt, timings and error of a run. Poll it to follow progress.',
         tags: ['runs'],
         params: RunParams,
-        response: { 200: RunEntity, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: RunEntity, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => service.getRun(request.params.id, principalOf(request)),
@@ -39,7 +39,7 @@ export function registerRunRoutes(app: FastifyInstance, service: ResourceService
         params: RunParams,
         headers: IdempotencyHeaders,
         body: CancelBody,
-        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -59,7 +59,7 @@ export function registerRunRoutes(app: FastifyInstance, service: ResourceService
           'Every state change of every resource, oldest first: who, which run, from/to, event, outcome, duration, provider outputs and a log excerpt. Filter by kind, resource, run, actor, outcome and time (on endedAt).',
         tags: ['audit'],
         querystring: TransitionQuery,
-        response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
