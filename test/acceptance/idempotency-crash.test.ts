@@ -18,13 +18,15 @@ const KEY = 'crash-key-1';
 async function crashWhileReserved(env: Record<string, string>) {
   const name = `idem-crash-${Date.now().toString(36)}`;
   const body = { name, spec: helloImageSpec(), labels: { a: '1', b: '2' } };
-  const first = await SlipwayProcess.start({ env: { ...env, SLIPWAY_FAULT: 'idempotency-reserved' } });
+  const first = await SlipwayProcess.start({
+    env: { ...env, NODE_ENV: 'test', SLIPWAY_FAULT: 'http:idempotency-reserved' },
+  });
   const held = first.api('POST', '/v1/images', body, { 'idempotency-key': KEY });
   held.catch(() => {}); // it never answers: the server dies holding it
   await pollUntil(
     'the request to reach the fault point',
     async () =>
-      first.stderr.toString().includes('fault point idempotency-reserved reached') ? true : undefined,
+      first.stderr.toString().includes('fault point http:idempotency-reserved reached') ? true : undefined,
     { timeoutMs: 30_000, describe: () => first.describe() },
   );
 

@@ -1,10 +1,11 @@
 /**
- * A named place where a crash test wants the process to stop. Only `SLIPWAY_FAULT=<name>`, which
- * nothing but tests sets, makes it do anything: then it says so on stderr and never returns, so the
- * test can `kill -9` the process exactly there and look at what it left behind.
+ * A named place in the HTTP layer where a crash test wants the server to stop:
+ * `SLIPWAY_FAULT=http:<name>`, honoured only with `NODE_ENV=test` so a stray variable in production
+ * does nothing. There it says so on stderr and never returns, so the test can kill -9 the server
+ * exactly at that point and look at what it left behind.
  */
-export async function faultPoint(name: string): Promise<void> {
-  if (process.env.SLIPWAY_FAULT !== name) return;
-  process.stderr.write(`slipway: fault point ${name} reached\n`);
+export async function faultPoint(name: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.NODE_ENV !== 'test' || env.SLIPWAY_FAULT !== `http:${name}`) return;
+  process.stderr.write(`slipway: fault point http:${name} reached\n`);
   await new Promise<never>(() => {});
 }
