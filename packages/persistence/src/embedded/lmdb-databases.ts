@@ -1,10 +1,13 @@
-import type { Resource, Run, StoredResponse, Transition } from '@slipway/domain';
+import type { IdempotencyLease, IdempotencyRecord, Resource, Run, Transition } from '@slipway/domain';
 import { type Database, type Key, open, type RootDatabase } from 'lmdb';
 
-/** What an idempotency key holds: a claim while the first request runs, its response after. */
-export type IdempotencyRecord =
-  | { state: 'reserved'; fingerprint: string; reservedAt: string }
-  | { state: 'completed'; fingerprint: string; response: StoredResponse };
+/**
+ * What an idempotency key holds: a claim while the first request runs, its response after. The
+ * times are optional only because entries written before leases and retention lack them.
+ */
+export type IdempotencyEntry =
+  | ({ state: 'reserved'; fingerprint: string; reservedAt: string } & Partial<IdempotencyLease>)
+  | ({ state: 'completed' } & Omit<IdempotencyRecord, 'keepUntil'> & { keepUntil?: string });
 
 /** Index entries carry everything in their key; the value is only a marker. */
 export type IndexDatabase = Database<true, Key>;
@@ -33,7 +36,7 @@ export interface LmdbDatabases {
   /** [kind, endedAt, id] */
   transitionsByKind: IndexDatabase;
   /** scoped key → record */
-  idempotency: Database<IdempotencyRecord, string>;
+  idempotency: Database<IdempotencyEntry, string>;
   /** key → value */
   settings: Database<string, string>;
 }
@@ -61,7 +64,7 @@ export function openDatabases(path: string): LmdbDatabases {
     transitionsByResource: index('transitionsByResource'),
     transitionsByRun: index('transitionsByRun'),
     transitionsByKind: index('transitionsByKind'),
-    idempotency: root.openDB<IdempotencyRecord, string>('idempotency', {}),
+    idempotency: root.openDB<IdempotencyEntry, string>('idempotency', {}),
     settings: root.openDB<string, string>('settings', {}),
   };
 }

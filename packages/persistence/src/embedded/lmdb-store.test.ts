@@ -47,7 +47,7 @@ describe('LmdbStore', () => {
     const { resource, run } = await resourceWithRun(first, { labels: { env: 'prod' } });
     const transition = aTransition(resource, run, { to: 'building' });
     const moved = await first.recordTransition({ transition, status: { pid: 42 } });
-    await first.reserveIdempotency('k', 'fp');
+    await first.reserveIdempotency('k', 'fp', { claimId: 'c1', owner: 'host/1/a', expiresAt: at(60) }, at(0));
     await first.setSettingIfAbsent('admin', 'hash');
     await first.close();
     await first.close();
@@ -61,7 +61,14 @@ describe('LmdbStore', () => {
       expect((await second.listTransitions({ resourceId: resource.id, limit: 5 })).items).toEqual([
         transition,
       ]);
-      expect(await second.reserveIdempotency('k', 'fp')).toEqual({ kind: 'in-progress' });
+      expect(
+        await second.reserveIdempotency(
+          'k',
+          'fp',
+          { claimId: 'c2', owner: 'host/2/b', expiresAt: at(60) },
+          at(1),
+        ),
+      ).toEqual({ kind: 'in-progress' });
       expect(await second.getSetting('admin')).toBe('hash');
       await expect(second.createResource(aResource({ name: resource.name }))).rejects.toMatchObject({
         code: 'name_taken',

@@ -1,6 +1,8 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type IdempotencyLease,
+  type IdempotencyRecord,
   type IdempotencyReservation,
   type Page,
   type Resource,
@@ -12,7 +14,6 @@ import {
   type RunStatus,
   SlipwayError,
   type Store,
-  type StoredResponse,
   type Transition,
   type TransitionQuery,
   type TransitionWrite,
@@ -108,18 +109,35 @@ export class LmdbStore implements Store {
     return transitions.listTransitions(this.dbs, query);
   }
 
-  async reserveIdempotency(key: string, fingerprint: string): Promise<IdempotencyReservation> {
-    const at = new Date().toISOString();
-    return this.write(() => idempotency.reserveIdempotency(this.dbs, key, fingerprint, at));
+  async reserveIdempotency(
+    key: string,
+    fingerprint: string,
+    lease: IdempotencyLease,
+    now: string,
+  ): Promise<IdempotencyReservation> {
+    const copy = structuredClone(lease);
+    return this.write(() => idempotency.reserveIdempotency(this.dbs, key, fingerprint, copy, now));
   }
 
-  async completeIdempotency(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
-    const copy = structuredClone(response);
-    await this.write(() => idempotency.completeIdempotency(this.dbs, key, fingerprint, copy));
+  async completeIdempotency(key: string, claimId: string, record: IdempotencyRecord): Promise<void> {
+    const copy = structuredClone(record);
+    await this.write(() => idempotency.completeIdempotency(this.dbs, key, claimId, copy));
   }
 
-  async releaseIdempotency(key: string): Promise<void> {
-    await this.write(() => idempotency.releaseIdempotency(this.dbs, key));
+  async releaseIdempotency(key: string, claimId: string): Promise<void> {
+    await this.write(() => idempotency.releaseIdempotency(this.dbs, key, claimId));
+  }
+
+  async idempotencyOwners(): Promise<string[]> {
+    return idempotency.idempotencyOwners(this.dbs);
+  }
+
+  async releaseIdempotencyOwnedBy(owner: string): Promise<number> {
+    return this.write(() => idempotency.releaseIdempotencyOwnedBy(this.dbs, owner));
+  }
+
+  async purgeIdempotency(now: string): Promise<number> {
+    return this.write(() => idempotency.purgeIdempotency(this.dbs, now));
   }
 
   async getSetting(key: string): Promise<string | null> {
