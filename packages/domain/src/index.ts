@@ -9,6 +9,7 @@ export * from './engine/run-walker';
 export * from './engine/step-hooks';
 export * from './errors/error-catalog';
 export * from './errors/slipway-error';
+export * from './kinds/article';
 export * from './kinds/cluster-kind';
 export * from './kinds/describe-kind';
 export * from './kinds/image-kind';
