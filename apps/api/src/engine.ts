@@ -82,7 +82,7 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
   const engine = assembleEngine({
     store,
     bindings,
-    hooks: modules.flatMap((module) => module.hooks ?? []),
+    hooks: modules.flatMap((module) => module.hooks?.(environment) ?? []),
     newId: () => id(),
     maxAttempts: config.maxAttempts,
   });

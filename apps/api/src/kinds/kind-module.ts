@@ -4,13 +4,14 @@ import {
   type CollectionDeclaration,
   type KindBinding,
   type NoExtraSteps,
+  type Principal,
   type ProviderFor,
   type RegisteredKind,
   type ResourceService,
   type StepHook,
   type Store,
 } from '@slipway/domain';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SlipwayConfig } from '../config';
 
 /** What a backend's provider factory is given at start. */
@@ -43,6 +44,8 @@ export interface Backend<K extends AnyKindDefinition> {
 export interface RouteContext {
   kind: RegisteredKind;
   service: ResourceService;
+  /** Who sent the request, as authentication found it: pass it to the service, which checks permissions. */
+  principalOf(request: FastifyRequest): Principal;
 }
 
 /**
@@ -61,7 +64,7 @@ export interface TypedKindModule<K extends AnyKindDefinition> {
    */
   routes?(scope: FastifyInstance, context: RouteContext): void;
   /** This module's code run in other kinds' steps (settings pinned when a cluster launches). */
-  hooks?: readonly StepHook[];
+  hooks?(environment: BackendEnvironment): readonly StepHook[];
   /** Collections the kind owns beside its resources (a setting's versions), through `KindCollections`. */
   collections?: readonly CollectionDeclaration[];
 }
@@ -77,7 +80,7 @@ export interface KindModule {
   kind: AnyKindDefinition;
   backends: Readonly<Record<string, (environment: BackendEnvironment) => BoundBackend>>;
   routes?(scope: FastifyInstance, context: RouteContext): void;
-  hooks?: readonly StepHook[];
+  hooks?(environment: BackendEnvironment): readonly StepHook[];
   collections?: readonly CollectionDeclaration[];
 }
 

@@ -1,5 +1,6 @@
 import type { KindRegistry, ResourceService } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../http/authentication';
 import type { KindModule } from '../kinds/kind-module';
 
 /**
@@ -16,7 +17,7 @@ export async function registerModuleRoutes(
     const routes = module.routes;
     if (!routes) continue;
     const kind = kinds.get(module.kind.name);
-    await app.register(async (scope) => routes(scope, { kind, service }), {
+    await app.register(async (scope) => routes(scope, { kind, service, principalOf }), {
       prefix: `/v1/${kind.definition.plural}`,
     });
   }
