@@ -24,6 +24,7 @@ export const ERROR_CATALOG = {
   not_editable: { status: 409, title: 'The spec cannot be changed in this state' },
   force_required: { status: 409, title: 'The request needs force (and a reason) from this state' },
   action_not_allowed: { status: 409, title: 'The action cannot run in the current state' },
+  resource_in_use: { status: 409, title: 'Other resources still use this one' },
   version_conflict: { status: 409, title: 'The resource changed concurrently' },
   idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   precondition_failed: { status: 412, title: 'If-Match does not match the current ETag' },
