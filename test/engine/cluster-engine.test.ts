@@ -273,6 +273,38 @@ describe('clusters in the engine', () => {
     expect(await history(b.id)).not.toContain('promoting>failed:FAILURE');
   });
 
+  it('a promote racing a verify of the live cluster never fails a cluster (30 races)', async () => {
+    let live = (await cluster('a', 'live')).id;
+    let other = (await cluster('b', 'ready')).id;
+    for (let round = 0; round < 30; round++) {
+      const [promote, verify] = await Promise.allSettled([
+        (async () => {
+          for (let turn = 0; turn < round % 3; turn++) await new Promise((done) => setImmediate(done));
+          return service.requestRun('cluster', other, { target: 'live' }, ADMIN);
+        })(),
+        service.runAction('cluster', live, 'verify', ADMIN),
+      ]);
+      await executor.idle();
+      const runs = [promote, verify].flatMap((settled) =>
+        settled.status === 'fulfilled' ? [settled.value] : [],
+      );
+      for (const run of runs) {
+        expect(await store.getRun(run.id)).toMatchObject({ status: 'succeeded' });
+      }
+      for (const settled of [promote, verify]) {
+        if (settled.status === 'rejected') expect(settled.reason).toMatchObject({ code: 'run_conflict' });
+      }
+      const states = [await stateOf(live), await stateOf(other)];
+      if (promote.status === 'fulfilled') {
+        expect(states).toEqual(['standby', 'live']);
+        [live, other] = [other, live];
+      } else {
+        expect(states[0]).toBe('live');
+        expect(['ready', 'standby']).toContain(states[1]);
+      }
+    }
+  });
+
   it('refuses runs on the live cluster while another cluster of its service is promoting', async () => {
     const a = await cluster('a', 'live');
     const b = await cluster('b', 'ready');
