@@ -95,8 +95,32 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
     let executor: InlineExecutor;
     let service: ResourceService;
     let scripted: ReturnType<typeof scriptedProviders>;
+    /** When set, the service's next create or patch of a resource waits for it before writing. */
+    let beforeWrite: (() => Promise<void>) | null;
+
+    /** The real store; its writes of a resource by the service can be held back by `beforeWrite`. */
+    function held(real: Store): Store {
+      return new Proxy(real, {
+        get(target, property) {
+          if (property === 'createResource' || property === 'patchResource') {
+            return async (...args: unknown[]) => {
+              const wait = beforeWrite;
+              beforeWrite = null;
+              await wait?.();
+              return (Reflect.get(target, property, target) as (...a: unknown[]) => Promise<unknown>).apply(
+                target,
+                args,
+              );
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    }
 
     beforeEach(async () => {
+      beforeWrite = null;
       storeSetup = setup();
       store = await storeSetup.open();
       scripted = scriptedProviders();
@@ -111,7 +135,7 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
       });
       executor = new InlineExecutor({ walker, store, concurrency: 4 });
       service = new ResourceService({
-        store,
+        store: held(store),
         kinds,
         providers: scripted.providers,
         executor,
@@ -229,6 +253,72 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
       expect((await store.getResource(imageId))?.state).toBe('destroyed');
     });
 
+    it('takes back a cluster written after the destroy walk had looked: withdrawn if created, reverted if patched', async () => {
+      const other = await builtImage('other');
+      const mover = await clusterOn(other, 'mover');
+      for (const how of ['create', 'patch'] as const) {
+        const imageId = await builtImage(`img-${how}`);
+        // The write passed its check and waits; meanwhile the destroy is accepted and walks past
+        // its own check into destroying. Then the write lands.
+        let passedCheck: () => void = () => {};
+        const writing = new Promise<void>((resolve) => (passedCheck = resolve));
+        let land: () => void = () => {};
+        beforeWrite = () => {
+          passedCheck();
+          return new Promise<void>((resolve) => (land = resolve));
+        };
+        const referenced =
+          how === 'create'
+            ? clusterOn(imageId, 'late')
+            : service.patch(
+                'cluster',
+                mover,
+                { spec: { service: 'web', image: imageId, size: 1 } },
+                null,
+                ADMIN,
+              );
+        const settled = referenced.then(
+          () => null,
+          (error: unknown) => error,
+        );
+        await writing;
+        // The destroy step itself waits until the write has been answered.
+        let destroyStarted: () => void = () => {};
+        const started = new Promise<void>((resolve) => (destroyStarted = resolve));
+        let finishDestroy: () => void = () => {};
+        const image = scripted.providers.get('image')!;
+        image.steps.destroy = () =>
+          new Promise((resolve) => {
+            finishDestroy = () => resolve(succeeded());
+            destroyStarted();
+          });
+        const run = await destroy('image', imageId);
+        await started;
+        land();
+        const refused = await settled;
+        expect(refused).toMatchObject({ code: 'run_conflict', details: { activeRunId: run.id } });
+        finishDestroy();
+        await executor.idle();
+        expect(await store.getRun(run.id)).toMatchObject({ status: 'succeeded' });
+        expect((await store.getResource(imageId))?.state).toBe('destroyed');
+        if (how === 'create') {
+          const { withdrawn, withdrawnBy } = (
+            refused as { details: { withdrawn: string; withdrawnBy: string } }
+          ).details;
+          expect(await store.getResource(withdrawn)).toMatchObject({
+            state: 'destroyed',
+            spec: { image: imageId },
+          });
+          expect(await store.getRun(withdrawnBy)).toMatchObject({
+            status: 'succeeded',
+            reason: expect.stringContaining('Withdrawn at creation'),
+          });
+        } else {
+          expect((await store.getResource(mover))?.spec).toMatchObject({ image: other });
+        }
+      }
+    });
+
     it(`never destroys an image a cluster was created or patched onto in a race (${races} races)`, async () => {
       const spare = await builtImage('spare');
       const images = await Promise.all(Array.from({ length: races }, (_, i) => builtImage(`img-${i}`)));
@@ -239,18 +329,24 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
       const outcomes = await Promise.all(
         images.map(async (imageId, i) => {
           const mover = movers[i];
-          const reference = mover
-            ? service.patch(
-                'cluster',
-                mover,
-                { spec: { service: 'web', image: imageId, size: 1 } },
-                null,
-                ADMIN,
-              )
-            : clusterOn(imageId, `racer-${i}`);
-          // Spread the interleavings: the destroy starts a few turns of the event loop later or earlier.
+          // Spread the interleavings: one side starts up to a few milliseconds after the other,
+          // the reference first in half the races and the destroy first in the other half.
+          const lag = (i >> 1) % 6;
+          const after = (ms: number) => new Promise((done) => setTimeout(done, ms));
+          const reference = (async () => {
+            if (i % 4 >= 2) await after(lag);
+            return mover
+              ? service.patch(
+                  'cluster',
+                  mover,
+                  { spec: { service: 'web', image: imageId, size: 1 } },
+                  null,
+                  ADMIN,
+                )
+              : clusterOn(imageId, `racer-${i}`);
+          })();
           const destroying = (async () => {
-            for (let turn = 0; turn < i % 4; turn++) await new Promise((done) => setImmediate(done));
+            if (i % 4 < 2) await after(lag);
             return destroy('image', imageId);
           })();
           const [referenced, destroyRequest] = await Promise.allSettled([reference, destroying]);
