@@ -332,9 +332,9 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
           // Spread the interleavings: one side starts up to a few milliseconds after the other,
           // the reference first in half the races and the destroy first in the other half.
           const lag = (i >> 1) % 6;
-          const after = (ms: number) => new Promise((done) => setTimeout(done, ms));
+          const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
           const reference = (async () => {
-            if (i % 4 >= 2) await after(lag);
+            if (i % 4 >= 2) await pause(lag);
             return mover
               ? service.patch(
                   'cluster',
@@ -346,7 +346,7 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
               : clusterOn(imageId, `racer-${i}`);
           })();
           const destroying = (async () => {
-            if (i % 4 < 2) await after(lag);
+            if (i % 4 < 2) await pause(lag);
             return destroy('image', imageId);
           })();
           const [referenced, destroyRequest] = await Promise.allSettled([reference, destroying]);
