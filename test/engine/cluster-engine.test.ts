@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   clusterKind,
-  type Executor,
   failed,
   imageKind,
   type KindProvider,
@@ -95,13 +94,18 @@ function spied(real: LmdbStore): Store {
   });
 }
 
-/** The service's executor: the inline one, except that a held submission waits for `release`. */
-const gated: Executor = {
-  submit: async (runId) => {
+/**
+ * The service's executor: the inline one, except that a held submission waits for `release`.
+ * Not annotated, so it also fits an Executor port that asks `ensureAccepting` (the inline executor
+ * always accepts).
+ */
+const gated = {
+  ensureAccepting: async () => {},
+  submit: async (runId: string) => {
     if (heldRun && heldRun.id === null) heldRun.id = runId;
     else await executor.submit(runId);
   },
-  abort: (runId) => executor.abort(runId),
+  abort: (runId: string) => executor.abort(runId),
   recover: () => executor.recover(),
   idle: () => executor.idle(),
   close: () => executor.close(),
