@@ -34,7 +34,7 @@ export type StepHandler<Spec> = (context: StepContext<Spec>) => Promise<StepOutc
 export interface KindProvider<Spec = Record<string, unknown>, Step extends string = string> {
   /** e.g. `local`, `ec2`: recorded on runs and used by analytics. */
   backend: string;
-  steps: { readonly [S in Step]: StepHandler<Spec> };
+  steps: { [S in Step]: StepHandler<Spec> };
   /** Undoes what an aborted step left behind. Called after cancel, before the CANCEL transition. */
   cleanup?(context: StepContext<Spec>): Promise<void>;
   /** Backend-specific checks of a spec at create/patch time; messages say what to fix. */
