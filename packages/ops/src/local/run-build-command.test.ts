@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../testing/local/poll';
 import { processRunning } from '../verify/process-running';
 import { runBuildCommand } from './run-build-command';
-import { until } from './testing/poll';
 
 describe('runBuildCommand', () => {
   let dir: string;

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { aResource, aTransition, at, resourceWithRun } from '../contract/fixtures';
-import { describeStoreContract } from '../contract/store-contract';
+import { aResource, aTransition, at, resourceWithRun } from '../../testing/fixtures';
+import { describeStoreContract } from '../../testing/store-contract';
 import { LmdbStore } from './lmdb-store';
 
 const dirs: string[] = [];

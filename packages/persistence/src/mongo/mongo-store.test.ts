@@ -1,10 +1,10 @@
+import { describeWithService, findMongo, uniqueDatabaseName } from '@slipway/acceptance/support/services';
 import type { Resource } from '@slipway/domain';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, uniqueDatabaseName } from '../../../../test/support/services';
-import { expectSlipwayError } from '../contract/expect-slipway-error';
-import { aResource, aRun, aTransition, at, race, resourceWithRun } from '../contract/fixtures';
-import { describeStoreContract } from '../contract/store-contract';
+import { expectSlipwayError } from '../../testing/expect-slipway-error';
+import { aResource, aRun, aTransition, at, race, resourceWithRun } from '../../testing/fixtures';
+import { describeStoreContract } from '../../testing/store-contract';
 import { appendChange, readChange, readHead } from './change-log';
 import { buildChange, type ChangeIntent } from './change-writer';
 import { collectionsOf, type MongoCollections } from './mongo-collections';

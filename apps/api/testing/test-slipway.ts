@@ -2,10 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { createSlipway, type Slipway } from '../compose';
-import { loadConfig } from '../config';
+import { createSlipway, type Slipway } from '../src/compose';
+import { loadConfig } from '../src/config';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../../../..');
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const HELLO_APP = join(REPO_ROOT, 'examples/hello-app');
 export const TEST_TOKEN = 'test-admin-token-0123456789';
 

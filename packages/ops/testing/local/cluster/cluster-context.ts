@@ -1,5 +1,5 @@
 import type { ClusterSpec, Resource } from '@slipway/domain';
-import { type StepContextFixture, stepContext } from '../../testing/step-context';
+import { type StepContextFixture, stepContext } from '../step-context';
 
 const STATE_OF_STEP: Record<string, string> = {
   launch: 'launching',

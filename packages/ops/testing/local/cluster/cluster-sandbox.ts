@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Resource, StepOutcome } from '@slipway/domain';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import { type LocalClusterProvider, localClusterProvider } from '../local-cluster-provider';
+import {
+  type LocalClusterProvider,
+  localClusterProvider,
+} from '../../../src/local/cluster/local-cluster-provider';
 import { bakeHelloImage } from './hello-images';
 import { killEverythingUnder } from './kill-marked';
 

@@ -1,7 +1,7 @@
 // Plays the API in a test: a separate process that launches a cluster and promotes it, prints
 // what it did as one JSON line, then idles until it is killed with SIGKILL, as an API can be.
 import type { ClusterSpec, Resource } from '@slipway/domain';
-import { localClusterProvider } from '../local-cluster-provider';
+import { localClusterProvider } from '../../../src/local/cluster/local-cluster-provider';
 import { clusterContext } from './cluster-context';
 
 const dataDir = process.env.SLIPWAY_TEST_DATA_DIR!;

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { Resource } from '@slipway/domain';
-import type { ImageSpec } from '../../image-spec';
-import { localImageProvider } from '../../local-image-provider';
-import { stepContext } from '../../testing/step-context';
+import type { ImageSpec } from '../../../src/local/image-spec';
+import { localImageProvider } from '../../../src/local/local-image-provider';
+import { stepContext } from '../step-context';
 
-const HELLO_APP = resolve(import.meta.dirname, '../../../../../../examples/hello-app');
+const HELLO_APP = resolve(import.meta.dirname, '../../../../../examples/hello-app');
 
 /** Bakes examples/hello-app with the real image provider, as the API would, and returns the image. */
 export async function bakeHelloImage(dataDir: string, id: string, version: string): Promise<Resource> {

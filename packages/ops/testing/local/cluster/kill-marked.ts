@@ -1,5 +1,9 @@
-import { signalGroup } from '../../process-group';
-import { BALANCER_DIR_ENV, CLUSTER_DIR_ENV, findMarkedProcesses } from '../marked-processes';
+import {
+  BALANCER_DIR_ENV,
+  CLUSTER_DIR_ENV,
+  findMarkedProcesses,
+} from '../../../src/local/cluster/marked-processes';
+import { signalGroup } from '../../../src/local/process-group';
 
 /**
  * Test cleanup: kills every instance and balancer started under `dataDir`, whatever state the
