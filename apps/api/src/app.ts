@@ -58,8 +58,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
   installAuthentication(app, options.authenticator);
-  installIdempotency(app, options.store);
-  await installOpenApi(app);
+  await installIdempotency(app, options.store);
+  await installOpenApi(app, options.kinds);
   registerHealthRoutes(app, options.backends, options.queue);
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);

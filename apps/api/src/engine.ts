@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   clusterKind,
@@ -40,7 +40,10 @@ export interface EngineOptions {
 
 /** MONGO_URL picks the MongoDB store; an unreachable server fails startup naming the variable. */
 export async function openEngine(config: SlipwayConfig, options: EngineOptions = {}): Promise<Engine> {
-  await mkdir(config.dataDir, { recursive: true });
+  // It holds the store, built apps, and the balancers' admin tokens: for Slipway's user only. The
+  // mode at creation does not reach a directory an older version made, hence the chmod.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await chmod(config.dataDir, 0o700);
   const store = config.mongoUrl
     ? await MongoStore.open({ url: config.mongoUrl })
     : await LmdbStore.open({ path: join(config.dataDir, 'db') });

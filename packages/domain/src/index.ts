@@ -7,6 +7,7 @@ export * from './engine/redact-secrets';
 export * from './engine/run-walker';
 export * from './errors/error-catalog';
 export * from './errors/slipway-error';
+export * from './kinds/article';
 export * from './kinds/cluster-kind';
 export * from './kinds/describe-kind';
 export * from './kinds/image-kind';

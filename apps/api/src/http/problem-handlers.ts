@@ -14,24 +14,44 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 };
 
 interface AjvIssue {
+  keyword: string;
   instancePath: string;
   message?: string;
   params: Record<string, unknown>;
+  /** Set on the errors of a `propertyNames` subschema: the key they are about. */
+  propertyName?: string;
+  /** The keyword's value (the validators run verbose). */
+  schema?: unknown;
+}
+
+function describedBy(schema: unknown): string | undefined {
+  if (typeof schema !== 'object' || schema === null || !('description' in schema)) return undefined;
+  return typeof schema.description === 'string' ? schema.description : undefined;
 }
 
 /** `body.spec.source`, with the missing or extra property named, so the message says what to fix. */
 function fieldProblems(context: string, issues: readonly AjvIssue[]) {
-  return issues.map((issue) => {
-    const base = `${context}${issue.instancePath.replaceAll('/', '.')}`;
-    const missing = issue.params.missingProperty;
-    const extra = issue.params.additionalProperty;
-    if (typeof missing === 'string') return { path: `${base}.${missing}`, message: 'is required' };
-    if (typeof extra === 'string')
-      return { path: `${base}.${extra}`, message: 'is not a known property; remove it' };
-    const allowed = issue.params.allowedValues;
-    const suffix = Array.isArray(allowed) ? `: ${allowed.join(', ')}` : '';
-    return { path: base, message: `${issue.message ?? 'is not valid'}${suffix}` };
-  });
+  // A key refused by `propertyNames` also yields the inner keyword's error; one message is enough.
+  return issues
+    .filter((issue) => issue.propertyName === undefined)
+    .map((issue) => {
+      const base = `${context}${issue.instancePath.replaceAll('/', '.')}`;
+      if (issue.keyword === 'propertyNames') {
+        const rule = describedBy(issue.schema) ?? 'see the schema at /openapi.json';
+        return {
+          path: base,
+          message: `key ${JSON.stringify(issue.params.propertyName)} is not allowed: ${rule}`,
+        };
+      }
+      const missing = issue.params.missingProperty;
+      const extra = issue.params.additionalProperty;
+      if (typeof missing === 'string') return { path: `${base}.${missing}`, message: 'is required' };
+      if (typeof extra === 'string')
+        return { path: `${base}.${extra}`, message: 'is not a known property; remove it' };
+      const allowed = issue.params.allowedValues;
+      const suffix = Array.isArray(allowed) ? `: ${allowed.join(', ')}` : '';
+      return { path: base, message: `${issue.message ?? 'is not valid'}${suffix}` };
+    });
 }
 
 /** Every error leaves as application/problem+json with a catalog code; nothing leaks a stack. */
@@ -56,16 +76,28 @@ export function installProblemHandlers(app: FastifyInstance): void {
       ),
     );
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '));
+      return sendProblem(
+        reply,
+        problem(
+          'method_not_allowed',
+          `${request.method} is not supported on ${path}; it answers ${allowed.join(', ')}.`,
+        ),
+      );
+    }
+    return sendProblem(
       reply,
-      problem(
-        'route_not_found',
-        `No route ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`,
-      ),
-    ),
-  );
+      problem('route_not_found', `No route ${request.method} ${path}; see /docs for the API.`),
+    );
+  });
 }
+
+/** The methods a path may answer, sorted as the Allow header lists them. */
+const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'] as const;
 
 /**
  * Errors the router raises before any route runs (a path segment that is not valid percent-encoding,

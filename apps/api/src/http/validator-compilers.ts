@@ -8,6 +8,8 @@ function makeAjv(options: Options): Ajv {
     strict: false,
     removeAdditional: false,
     useDefaults: true,
+    // Errors carry their keyword's schema, so a refused key can be explained by its rule's description.
+    verbose: true,
     ...options,
   });
   addFormats.default(ajv);

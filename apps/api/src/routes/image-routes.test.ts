@@ -163,6 +163,40 @@ describe('PATCH /v1/images/{id}', () => {
     expect((await api.request('GET', `/v1/images/${image.id}`)).json().labels).toEqual({ a: '1' });
   });
 
+  it('compares If-Match strongly: a weak tag of the current version answers 412', async () => {
+    const image = await createImage('weak-if-match');
+    const response = await api.request('PATCH', `/v1/images/${image.id}`, {
+      body: { labels: { a: '1' } },
+      headers: { 'if-match': 'W/"1"' },
+    });
+    expect(response.statusCode).toBe(412);
+    expect(response.json().code).toBe('precondition_failed');
+    expect((await api.request('GET', `/v1/images/${image.id}`)).json().version).toBe(1);
+  });
+
+  it('applies a patch when any tag of an If-Match list is the current one', async () => {
+    const image = await createImage('listed-if-match');
+    await api.request('PATCH', `/v1/images/${image.id}`, { body: { labels: { a: '1' } } });
+    const response = await api.request('PATCH', `/v1/images/${image.id}`, {
+      body: { labels: { a: '2' } },
+      headers: { 'if-match': '"1", "2"' },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers.etag).toBe('"3"');
+  });
+
+  it('answers 400 invalid_if_match for a header that is not an entity-tag list', async () => {
+    const image = await createImage('malformed-if-match');
+    const response = await api.request('PATCH', `/v1/images/${image.id}`, {
+      body: { labels: { a: '1' } },
+      headers: { 'if-match': '1' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('invalid_if_match');
+    expect(response.json().detail).not.toMatch(/NaN/);
+    expect((await api.request('GET', `/v1/images/${image.id}`)).json().version).toBe(1);
+  });
+
   it('refuses an empty patch', async () => {
     const image = await createImage('empty-patch');
     const response = await api.request('PATCH', `/v1/images/${image.id}`, { body: {} });

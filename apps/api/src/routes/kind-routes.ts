@@ -1,9 +1,15 @@
-import type { KindRegistry, RegisteredKind, ResourceService } from '@slipway/domain';
+import {
+  type KindRegistry,
+  type RegisteredKind,
+  type ResourceService,
+  SlipwayError,
+  withArticle,
+} from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/authentication';
-import { etagOf, versionFromIfMatch } from '../http/etag';
+import { etagOf, ifMatchAccepts, parseIfMatch } from '../http/etag';
 import { problemResponses } from '../http/problem';
 import { toResourceEntity } from '../mappers/resource-entity';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
@@ -21,7 +27,8 @@ const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(
     Type.String({
       maxLength: 256,
-      description: 'ETag from a GET; the patch is refused (412) if the resource changed since.',
+      description:
+        'ETag from a GET (or a list of them, or *); the patch is refused (412) unless one names the current version. Compared strongly: a weak tag (W/"1") never matches. A value that is not an entity-tag list is refused (400 invalid_if_match).',
     }),
   ),
 });
@@ -57,12 +64,12 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `create${title}`,
-        summary: `Create ${name === 'image' ? 'an' : 'a'} ${name}`,
+        summary: `Create ${withArticle(name)}`,
         description: `Declares a new ${name} in state "${kind.graph.initial}". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.`,
         tags,
         headers: IdempotencyHeaders,
         body: schemas.createBody,
-        response: { 201: schemas.entity, ...problemResponses(400, 401, 403, 409, 413, 415, 422) },
+        response: { 201: schemas.entity, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 503) },
       },
       // OpenAPI links let clients (and schemathesis's stateful phase) follow a created resource.
       links: {
@@ -89,7 +96,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         description: `Newest first. Filter by state and labels; page with limit and cursor.`,
         tags,
         querystring: schemas.listQuery,
-        response: { 200: schemas.list, ...problemResponses(400, 401, 403) },
+        response: { 200: schemas.list, ...problemResponses(400, 401, 403, 503) },
       },
     },
     async (request) => {
@@ -108,11 +115,11 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `get${title}`,
-        summary: `Get ${name === 'image' ? 'an' : 'a'} ${name}`,
+        summary: `Get ${withArticle(name)}`,
         description: `The ${name} with its state, spec, provider status and active run. The ETag header carries its version for If-Match.`,
         tags,
         params: IdParams,
-        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -128,23 +135,33 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `patch${title}`,
-        summary: `Change a ${name}'s labels or spec`,
+        summary: `Change ${withArticle(name)}'s labels or spec`,
         description: `Replaces labels and/or spec. The spec can change only in states ${kind.definition.editableIn.join(', ')} and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.`,
         tags,
         params: IdParams,
         headers: IfMatchHeaders,
         body: schemas.patchBody,
-        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415) },
+        response: { 200: schemas.entity, ...problemResponses(400, 401, 403, 404, 409, 412, 413, 415, 503) },
       },
     },
     async (request, reply) => {
-      const resource = await service.patch(
-        name,
-        request.params.id,
-        request.body,
-        versionFromIfMatch(request.headers['if-match']),
-        principalOf(request),
-      );
+      const principal = principalOf(request);
+      const condition = parseIfMatch(request.headers['if-match']);
+      // A list may name several versions, so the condition is checked against the current one;
+      // the patch then insists on that version, so a change in between still answers 412.
+      let expectedVersion: number | null = null;
+      if (condition && !condition.any) {
+        const current = await service.get(name, request.params.id, principal);
+        if (!ifMatchAccepts(condition, current.version)) {
+          throw new SlipwayError(
+            'precondition_failed',
+            `If-Match does not name the current ETag ${etagOf(current.version)} (weak tags never match); GET it again and retry.`,
+            { currentVersion: current.version },
+          );
+        }
+        expectedVersion = current.version;
+      }
+      const resource = await service.patch(name, request.params.id, request.body, expectedVersion, principal);
       reply.header('etag', etagOf(resource.version));
       return toResourceEntity(resource);
     },
@@ -155,7 +172,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     {
       schema: {
         operationId: `run${title}`,
-        summary: `Move a ${name} to a target state`,
+        summary: `Move ${withArticle(name)} to a target state`,
         description: `Starts a run that walks the ${name}'s state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: ${Object.entries(
           kind.definition.targets,
         )

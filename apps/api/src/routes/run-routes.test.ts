@@ -49,6 +49,13 @@ describe('runs', () => {
     ]);
     expect(transitions.map((t) => t.seq)).toEqual([1, 2]);
     expect(transitions.every((t) => t.runId === run.id && t.actor === 'admin')).toBe(true);
+
+    const edit = await api.request('PATCH', `/v1/images/${image.id}`, {
+      body: { spec: helloImageSpec({ version: '9.9.9' }) },
+    });
+    expect(edit.statusCode).toBe(409);
+    expect(edit.json()).toMatchObject({ code: 'not_editable' });
+    expect(edit.json().detail).toMatch(/^The spec of an image can change only/);
   });
 
   it('records a failed build with its error and log excerpt', async () => {
@@ -194,6 +201,33 @@ describe('Idempotency-Key', () => {
         .json()
         .items.some((i: { name: string }) => i.name === 'idem-b'),
     ).toBe(false);
+  });
+
+  it('replays for the same body with its keys in another order, at any depth', async () => {
+    const headers = { 'idempotency-key': 'create-reordered' };
+    const first = await api.request('POST', '/v1/images', {
+      body: { name: 'idem-order', spec: helloImageSpec(), labels: { a: '1', b: '2' } },
+      headers,
+    });
+    const { source, build, start, version } = helloImageSpec();
+    const reordered = await api.request('POST', '/v1/images', {
+      body: { labels: { b: '2', a: '1' }, spec: { version, start, build, source }, name: 'idem-order' },
+      headers,
+    });
+    expect(first.statusCode).toBe(201);
+    expect(reordered.statusCode, reordered.body).toBe(201);
+    expect(reordered.headers['idempotent-replayed']).toBe('true');
+    expect(reordered.json().id).toBe(first.json().id);
+  });
+
+  it('replays for the same route spelled with percent-encoding', async () => {
+    const headers = { 'idempotency-key': 'create-encoded' };
+    const body = { name: 'idem-encoded', spec: helloImageSpec() };
+    const first = await api.request('POST', '/v1/images', { body, headers });
+    const encoded = await api.request('POST', '/v1/%69mages', { body, headers });
+    expect(first.statusCode).toBe(201);
+    expect(encoded.statusCode, encoded.body).toBe(201);
+    expect(encoded.headers['idempotent-replayed']).toBe('true');
   });
 
   it('starts one run for a retried run request', async () => {

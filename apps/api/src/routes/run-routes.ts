@@ -26,7 +26,7 @@ export function registerRunRoutes(
           'Status, current step and attempt, timings and error of a run. Poll it to follow progress. A queued run on the BullMQ executor also says how many workers consume its queue (`queue`), so a run that waits for a worker that is not running says so.',
         tags: ['runs'],
         params: RunParams,
-        response: { 200: RunEntity, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: RunEntity, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
@@ -50,7 +50,7 @@ export function registerRunRoutes(
         params: RunParams,
         headers: IdempotencyHeaders,
         body: CancelBody,
-        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+        response: { 202: RunEntity, ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -70,7 +70,7 @@ export function registerRunRoutes(
           'Every state change of every resource, oldest first: who, which run, from/to, event, outcome, duration, provider outputs and a log excerpt. Filter by kind, resource, run, actor, outcome and time (on endedAt).',
         tags: ['audit'],
         querystring: TransitionQuery,
-        response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {

@@ -23,16 +23,21 @@ export const Limit = Type.Integer({
   description: 'Page size (1-200).',
 });
 
-export const Labels = Type.Record(
-  Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$' }),
-  Type.String({ maxLength: 256 }),
-  {
-    additionalProperties: false,
-    maxProperties: 64,
-    description: 'Free-form key/value labels for selection (keys: letters, digits, . _ / -).',
-    examples: [{ team: 'payments', env: 'production' }],
+export const LABEL_KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}$';
+
+// The key rule as `propertyNames`, which OpenAPI 3.1 shows as it is; a pattern-keyed record
+// becomes `patternProperties`, which the document generator turns into "any key".
+export const Labels = Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
+  propertyNames: {
+    pattern: LABEL_KEY_PATTERN,
+    description:
+      'a label key is 1-63 letters, digits, dots, underscores, slashes or dashes, starting with a letter or digit',
   },
-);
+  maxProperties: 64,
+  description:
+    'Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.',
+  examples: [{ team: 'payments', env: 'production' }],
+});
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(

@@ -1,6 +1,7 @@
 import { transition as pureTransition } from 'xstate';
 import type { RunErrorCode } from '../errors/error-catalog';
 import { SlipwayError } from '../errors/slipway-error';
+import { withArticle } from '../kinds/article';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
 import { isTerminalRunStatus, type Run, type RunError, type RunStatus } from '../model/run';
@@ -188,7 +189,7 @@ export class RunWalker {
     if (!action.allowedIn.includes(resource.state)) {
       return this.finish(run, 'failed', {
         code: 'action_not_allowed',
-        message: `${run.action} needs a ${kind.definition.name} that is ${action.allowedIn.join(' or ')}; it is ${resource.state}.`,
+        message: `${run.action} needs ${withArticle(kind.definition.name)} that is ${action.allowedIn.join(' or ')}; it is ${resource.state}.`,
       });
     }
     const attempt = run.step === action.step ? run.attempt + 1 : 1;

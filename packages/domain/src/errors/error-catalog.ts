@@ -9,6 +9,7 @@ export const ERROR_CATALOG = {
   invalid_target: { status: 400, title: 'That target state cannot be requested' },
   reason_required: { status: 400, title: 'A reason is required' },
   invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
+  invalid_if_match: { status: 400, title: 'The If-Match header is not valid' },
   unauthorized: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Permission denied' },
   route_not_found: { status: 404, title: 'No such route' },

@@ -7,6 +7,7 @@ import {
 } from '../engine/exclusive-holders';
 import { planPath } from '../engine/plan-path';
 import { SlipwayError } from '../errors/slipway-error';
+import { withArticle } from '../kinds/article';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
 import type { Page, Resource } from '../model/resource';
@@ -139,7 +140,7 @@ export class ResourceService {
       if (!kind.definition.editableIn.includes(resource.state)) {
         throw new SlipwayError(
           'not_editable',
-          `The spec of a ${kind.definition.name} can change only in state ${kind.definition.editableIn.join(' or ')}; this one is ${resource.state}.`,
+          `The spec of ${withArticle(kind.definition.name)} can change only in state ${kind.definition.editableIn.join(' or ')}; this one is ${resource.state}.`,
         );
       }
       if (resource.activeRunId) {
@@ -179,7 +180,7 @@ export class ResourceService {
     if (!target) {
       throw new SlipwayError(
         'invalid_target',
-        `"${request.target}" is not a target a ${kind.definition.name} run can request; use one of: ${Object.keys(kind.definition.targets).join(', ')}.`,
+        `"${request.target}" is not a target ${withArticle(kind.definition.name)} run can request; use one of: ${Object.keys(kind.definition.targets).join(', ')}.`,
       );
     }
     const reason = request.reason?.trim() || null;
@@ -255,7 +256,7 @@ export class ResourceService {
     if (!action.allowedIn.includes(resource.state)) {
       throw new SlipwayError(
         'action_not_allowed',
-        `${actionName} runs on a ${kind.definition.name} that is ${action.allowedIn.join(' or ')}; this one is ${resource.state}.`,
+        `${actionName} runs on ${withArticle(kind.definition.name)} that is ${action.allowedIn.join(' or ')}; this one is ${resource.state}.`,
         { state: resource.state },
       );
     }

@@ -11,6 +11,8 @@ describe('the SLIPWAY_FAULT crash point', () => {
     expect(stepFaultFrom({ NODE_ENV: 'production', SLIPWAY_FAULT: 'step:image.build' })).toBeUndefined();
     expect(stepFaultFrom({ NODE_ENV: 'test', SLIPWAY_FAULT: 'step:image.build' })).toBe('step:image.build');
     expect(stepFaultFrom({ NODE_ENV: 'test', SLIPWAY_FAULT: '' })).toBeUndefined();
+    // The HTTP layer's fault points are not the providers' to refuse.
+    expect(stepFaultFrom({ NODE_ENV: 'test', SLIPWAY_FAULT: 'http:idempotency-reserved' })).toBeUndefined();
   });
 
   it('leaves the providers as they are without a fault', () => {

@@ -7,8 +7,12 @@ import type { KindProvider } from '@slipway/domain';
  */
 export function stepFaultFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_ENV !== 'test') return undefined;
-  return env.SLIPWAY_FAULT || undefined;
+  const fault = env.SLIPWAY_FAULT || undefined;
+  // `http:<name>` belongs to the HTTP layer's fault points (apps/api/src/fault-point.ts).
+  return fault && OTHER_LAYERS.some((prefix) => fault.startsWith(prefix)) ? undefined : fault;
 }
+
+const OTHER_LAYERS = ['http:'];
 
 /**
  * Makes the process die with SIGKILL as the named step starts (after the walker recorded its

@@ -4,13 +4,14 @@ import { failed, type StepContext, type StepOutcome, succeeded } from '@slipway/
 import { directoryExists } from '../verify/directory-exists';
 import { fileExists } from '../verify/file-exists';
 import { runChecks } from '../verify/run-checks';
+import { baseEnv } from './base-env';
 import { copySource } from './copy-source';
 import { directoryStats } from './directory-stats';
 import { checkSource, type SourceRules } from './image-source';
 import type { ImageSpec } from './image-spec';
 import { imagePaths } from './paths';
 import { runBuildCommand } from './run-build-command';
-import { forgetBuild, IMAGE_DIR_ENV, recordBuild, stopStaleBuild } from './stale-build';
+import { buildCgroupName, forgetBuild, IMAGE_DIR_ENV, recordBuild, stopStaleBuild } from './stale-build';
 import { nodeEntryFile } from './start-entry';
 
 const DEFAULT_TIMEOUT_SECONDS = 600;
@@ -34,8 +35,10 @@ export async function buildImage(
 
   // A previous attempt may have died half way: start from nothing so retries are idempotent.
   const stale = await stopStaleBuild(imageDir);
-  if (stale !== null)
-    context.log(`stopped the build left running by an earlier attempt (process group ${stale})`);
+  if (stale !== null) {
+    const group = stale.group === null ? '' : `, process group ${stale.group}`;
+    context.log(`stopped the build left running by an earlier attempt (${stale.killed} process(es)${group})`);
+  }
   await rm(imageDir, { recursive: true, force: true });
   await mkdir(imageDir, { recursive: true });
   context.log(`copying ${source.path} to ${appDir}`);
@@ -51,7 +54,9 @@ export async function buildImage(
   const result = await runBuildCommand({
     command: spec.build,
     cwd: appDir,
-    env: { ...process.env, SLIPWAY_IMAGE_VERSION: version, [IMAGE_DIR_ENV]: imageDir },
+    env: baseEnv({ SLIPWAY_IMAGE_VERSION: version, [IMAGE_DIR_ENV]: imageDir }),
+    mark: { name: IMAGE_DIR_ENV, value: imageDir },
+    cgroupName: buildCgroupName(imageDir),
     signal: context.signal,
     timeoutMs: timeoutSeconds * 1000,
     killGraceMs: options.killGraceMs,
@@ -67,6 +72,12 @@ export async function buildImage(
     },
   });
   await forgetBuild(imageDir);
+  if (result.leftovers > 0) {
+    const how = result.containment === 'cgroup' ? 'cgroup' : 'tracked';
+    context.log(`killed ${result.leftovers} process(es) the build left running (${how})`);
+  }
+  if (result.unkillable.length > 0)
+    context.log(`could not kill pids ${result.unkillable.join(', ')} the build left running`);
   const buildSeconds = Math.round(result.durationMs) / 1000;
   const command = JSON.stringify(spec.build);
   const lastStderr = result.lastStderrLine

@@ -13,7 +13,8 @@ import { stopStaleBuild } from './stale-build';
 export async function removeImage(context: StepContext<ImageSpec>, dataDir: string): Promise<StepOutcome> {
   const { imageDir } = imagePaths(dataDir, context.resource.id);
   const stale = await stopStaleBuild(imageDir);
-  if (stale !== null) context.log(`stopped a build still running in ${imageDir} (process group ${stale})`);
+  if (stale !== null)
+    context.log(`stopped a build still running in ${imageDir} (${stale.killed} process(es))`);
   try {
     await rm(imageDir, { recursive: true, force: true, maxRetries: 3 });
   } catch (error) {

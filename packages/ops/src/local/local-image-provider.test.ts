@@ -11,6 +11,7 @@ import { until } from '../../testing/local/poll';
 import { stepContext } from '../../testing/local/step-context';
 import { httpAnswers } from '../verify/http-answers';
 import { processRunning } from '../verify/process-running';
+import { MAX_LINE_BYTES } from './bounded-lines';
 import type { ImageSpec } from './image-spec';
 import { localImageProvider } from './local-image-provider';
 
@@ -131,6 +132,59 @@ describe('localImageProvider', () => {
     expect(existsSync(join(dataDir, 'images', 'img-test'))).toBe(false);
   });
 
+  it('survives a build printing 600 MB without a newline: the line is cut and memory stays bounded', async () => {
+    // Long enough to exceed V8's longest string: reading it as one line threw RangeError in the server.
+    const baseline = process.memoryUsage.rss();
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }, 10);
+    const { context, outcome } = build({
+      source: 'app',
+      build: 'head -c 629145600 /dev/zero | tr "\\0" a; echo; echo done',
+    });
+    const result = await outcome.finally(() => clearInterval(sampler));
+    expect(result.ok).toBe(true);
+    const long = context.lines.find((line) => line.startsWith('aaaa'));
+    expect(long).toBe(`${'a'.repeat(MAX_LINE_BYTES)}… (${629145600 - MAX_LINE_BYTES} more bytes cut)`);
+    expect(context.lines).toContain('done');
+    // The old reader held the whole line (and copies of it): 400 MB took the RSS up by 700 MB.
+    expect(peak - baseline).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  it("keeps the API's secrets out of a build's environment and so out of its log", async () => {
+    const secrets = { SLIPWAY_ADMIN_TOKEN: 'admin-token-1234567890', MONGO_URL: 'mongodb://user:pw@db/x' };
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets);
+    try {
+      const { context, outcome } = build({
+        source: 'app',
+        build: 'env | grep -i -e slipway -e mongo; node -e "console.log(process.version)"',
+      });
+      expect((await outcome).ok).toBe(true);
+      expect(context.lines.join('\n')).not.toContain('admin-token-1234567890');
+      expect(context.lines.join('\n')).not.toContain('user:pw');
+      expect(context.lines).toContain('SLIPWAY_IMAGE_VERSION=0.0.0');
+      expect(context.lines).toContain(process.version);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('kills a daemon the build started in its own session once the build ends', async () => {
+    const { context, outcome } = build({
+      source: 'app',
+      build: `setsid sh -c 'echo $$ > "$PWD/daemon.pid"; exec sleep 7778' >/dev/null 2>&1 &
+        until [ -s daemon.pid ]; do sleep 0.05; done`,
+    });
+    expect((await outcome).ok).toBe(true);
+    const daemon = Number(readFileSync(join(appDir(), 'daemon.pid'), 'utf8'));
+    expect(await processRunning(daemon)).toMatchObject({ ok: false });
+    expect(context.lines).toContainEqual(
+      expect.stringMatching(/^killed 1 process\(es\) the build left running \((cgroup|tracked)\)$/),
+    );
+  });
+
   it('fails a build that outlives timeoutSeconds', async () => {
     const startedAt = performance.now();
     const error = errorOf(await build({ source: 'app', build: 'sleep 30', timeoutSeconds: 1 }).outcome);
@@ -208,6 +262,28 @@ describe('localImageProvider', () => {
     expect(await processRunning(orphan.pid!)).toMatchObject({ ok: false });
     expect(context.lines[0]).toContain('stopped the build left running by an earlier attempt');
     expect(existsSync(join(imageDir, 'build.pid'))).toBe(false);
+  });
+
+  it('after a crash, also stops what the earlier build started outside its process group', async () => {
+    const imageDir = join(dataDir, 'images', 'img-test');
+    await mkdir(join(imageDir, 'app'), { recursive: true });
+    const spawnMarked = () => {
+      const child = spawn('sleep', ['30'], {
+        cwd: '/',
+        detached: true,
+        stdio: 'ignore',
+        env: { PATH: process.env.PATH, SLIPWAY_IMAGE_DIR: imageDir },
+      });
+      children.push(child);
+      return child.pid!;
+    };
+    const leader = spawnMarked();
+    const escaped = spawnMarked();
+    await writeFile(join(imageDir, 'build.pid'), `${leader}\n`);
+
+    expect((await build({ source: 'app', build: 'true' }).outcome).ok).toBe(true);
+    expect(await processRunning(leader)).toMatchObject({ ok: false });
+    expect(await processRunning(escaped)).toMatchObject({ ok: false });
   });
 
   it('destroys an image, and destroying it again still succeeds', async () => {

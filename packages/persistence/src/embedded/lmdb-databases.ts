@@ -1,10 +1,13 @@
-import type { Resource, Run, StoredResponse, Transition } from '@slipway/domain';
+import type { IdempotencyLease, IdempotencyRecord, Resource, Run, Transition } from '@slipway/domain';
 import { type Database, type Key, open, type RootDatabase } from 'lmdb';
 
-/** What an idempotency key holds: a claim while the first request runs, its response after. */
-export type IdempotencyRecord =
-  | { state: 'reserved'; fingerprint: string; reservedAt: string }
-  | { state: 'completed'; fingerprint: string; response: StoredResponse };
+/**
+ * What an idempotency key holds: a claim while the first request runs, its response after. The
+ * times are optional only because entries written before leases and retention lack them.
+ */
+export type IdempotencyEntry =
+  | ({ state: 'reserved'; fingerprint: string; reservedAt: string } & Partial<IdempotencyLease>)
+  | ({ state: 'completed' } & Omit<IdempotencyRecord, 'keepUntil'> & { keepUntil?: string });
 
 /** Index entries carry everything in their key; the value is only a marker. */
 export type IndexDatabase = Database<true, Key>;
@@ -33,15 +36,21 @@ export interface LmdbDatabases {
   /** [kind, endedAt, id] */
   transitionsByKind: IndexDatabase;
   /** scoped key → record */
-  idempotency: Database<IdempotencyRecord, string>;
+  idempotency: Database<IdempotencyEntry, string>;
   /** key → value */
   settings: Database<string, string>;
 }
 
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
 export function openDatabases(path: string): LmdbDatabases {
   // The cache stays off: every read then decodes a fresh object, so nothing a caller mutates can
   // leak back into what the next caller reads.
-  const root = open<unknown, Key>({ path, maxDbs: 32 });
+  // permissionsMode is the mode lmdb creates data.mdb and lock.mdb with (0664 by default): the
+  // store holds token hashes and every spec, for its user only. lmdb's types do not list it.
+  const options = { path, maxDbs: 32, permissionsMode: PRIVATE_FILE_MODE };
+  const root = open<unknown, Key>(options);
   const index = (name: string): IndexDatabase => root.openDB<true, Key>(name, {});
   return {
     root,
@@ -55,7 +64,7 @@ export function openDatabases(path: string): LmdbDatabases {
     transitionsByResource: index('transitionsByResource'),
     transitionsByRun: index('transitionsByRun'),
     transitionsByKind: index('transitionsByKind'),
-    idempotency: root.openDB<IdempotencyRecord, string>('idempotency', {}),
+    idempotency: root.openDB<IdempotencyEntry, string>('idempotency', {}),
     settings: root.openDB<string, string>('settings', {}),
   };
 }

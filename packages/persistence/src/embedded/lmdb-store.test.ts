@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,13 +23,31 @@ describeStoreContract('LmdbStore', async () => LmdbStore.open({ path: await fres
 describe('LmdbStore', () => {
   afterEach(removeDirs);
 
+  it('creates its directory 0700 and its files 0600, and tightens ones left open by an older version', async () => {
+    const path = join(await freshDir(), 'db');
+    const modes = async () =>
+      Promise.all(
+        ['', 'data.mdb', 'lock.mdb'].map(async (name) => (await stat(join(path, name))).mode & 0o777),
+      );
+    const first = await LmdbStore.open({ path });
+    await first.close();
+    expect(await modes()).toEqual([0o700, 0o600, 0o600]);
+
+    await chmod(path, 0o755);
+    await chmod(join(path, 'data.mdb'), 0o644);
+    await chmod(join(path, 'lock.mdb'), 0o644);
+    const second = await LmdbStore.open({ path });
+    await second.close();
+    expect(await modes()).toEqual([0o700, 0o600, 0o600]);
+  });
+
   it('keeps everything across close and reopen', async () => {
     const path = join(await freshDir(), 'nested', 'db');
     const first = await LmdbStore.open({ path });
     const { resource, run } = await resourceWithRun(first, { labels: { env: 'prod' } });
     const transition = aTransition(resource, run, { to: 'building' });
     const moved = await first.recordTransition({ transition, status: { pid: 42 } });
-    await first.reserveIdempotency('k', 'fp');
+    await first.reserveIdempotency('k', 'fp', { claimId: 'c1', owner: 'host/1/a', expiresAt: at(60) }, at(0));
     await first.setSettingIfAbsent('admin', 'hash');
     await first.close();
     await first.close();
@@ -43,7 +61,14 @@ describe('LmdbStore', () => {
       expect((await second.listTransitions({ resourceId: resource.id, limit: 5 })).items).toEqual([
         transition,
       ]);
-      expect(await second.reserveIdempotency('k', 'fp')).toEqual({ kind: 'in-progress' });
+      expect(
+        await second.reserveIdempotency(
+          'k',
+          'fp',
+          { claimId: 'c2', owner: 'host/2/b', expiresAt: at(60) },
+          at(1),
+        ),
+      ).toEqual({ kind: 'in-progress' });
       expect(await second.getSetting('admin')).toBe('hash');
       await expect(second.createResource(aResource({ name: resource.name }))).rejects.toMatchObject({
         code: 'name_taken',

@@ -1,5 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
+  type IdempotencyLease,
+  type IdempotencyRecord,
   type IdempotencyReservation,
   type Page,
   type Resource,
@@ -11,19 +14,18 @@ import {
   type RunStatus,
   SlipwayError,
   type Store,
-  type StoredResponse,
   type Transition,
   type TransitionQuery,
   type TransitionWrite,
 } from '@slipway/domain';
 import * as idempotency from './idempotency-operations';
-import { type LmdbDatabases, openDatabases } from './lmdb-databases';
+import { type LmdbDatabases, openDatabases, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lmdb-databases';
 import * as resources from './resource-operations';
 import * as runs from './run-operations';
 import * as transitions from './transition-operations';
 
 export interface LmdbStoreOptions {
-  /** Directory of the lmdb environment; created when missing. */
+  /** Directory of the lmdb environment; created when missing, kept 0700 with its files 0600. */
   path: string;
 }
 
@@ -40,8 +42,14 @@ export class LmdbStore implements Store {
   private constructor(private readonly dbs: LmdbDatabases) {}
 
   static async open(options: LmdbStoreOptions): Promise<LmdbStore> {
-    await mkdir(options.path, { recursive: true });
-    return new LmdbStore(openDatabases(options.path));
+    await mkdir(options.path, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Modes at creation do not reach a directory or files an older version left readable.
+    await chmod(options.path, PRIVATE_DIR_MODE);
+    const dbs = openDatabases(options.path);
+    await Promise.all(
+      ['data.mdb', 'lock.mdb'].map((name) => chmod(join(options.path, name), PRIVATE_FILE_MODE)),
+    );
+    return new LmdbStore(dbs);
   }
 
   async createResource(resource: Resource): Promise<void> {
@@ -101,18 +109,35 @@ export class LmdbStore implements Store {
     return transitions.listTransitions(this.dbs, query);
   }
 
-  async reserveIdempotency(key: string, fingerprint: string): Promise<IdempotencyReservation> {
-    const at = new Date().toISOString();
-    return this.write(() => idempotency.reserveIdempotency(this.dbs, key, fingerprint, at));
+  async reserveIdempotency(
+    key: string,
+    fingerprint: string,
+    lease: IdempotencyLease,
+    now: string,
+  ): Promise<IdempotencyReservation> {
+    const copy = structuredClone(lease);
+    return this.write(() => idempotency.reserveIdempotency(this.dbs, key, fingerprint, copy, now));
   }
 
-  async completeIdempotency(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
-    const copy = structuredClone(response);
-    await this.write(() => idempotency.completeIdempotency(this.dbs, key, fingerprint, copy));
+  async completeIdempotency(key: string, claimId: string, record: IdempotencyRecord): Promise<void> {
+    const copy = structuredClone(record);
+    await this.write(() => idempotency.completeIdempotency(this.dbs, key, claimId, copy));
   }
 
-  async releaseIdempotency(key: string): Promise<void> {
-    await this.write(() => idempotency.releaseIdempotency(this.dbs, key));
+  async releaseIdempotency(key: string, claimId: string): Promise<void> {
+    await this.write(() => idempotency.releaseIdempotency(this.dbs, key, claimId));
+  }
+
+  async idempotencyOwners(): Promise<string[]> {
+    return idempotency.idempotencyOwners(this.dbs);
+  }
+
+  async releaseIdempotencyOwnedBy(owner: string): Promise<number> {
+    return this.write(() => idempotency.releaseIdempotencyOwnedBy(this.dbs, owner));
+  }
+
+  async purgeIdempotency(now: string): Promise<number> {
+    return this.write(() => idempotency.purgeIdempotency(this.dbs, now));
   }
 
   async getSetting(key: string): Promise<string | null> {

@@ -1,49 +1,169 @@
-import type { IdempotencyReservation, StoredResponse } from '@slipway/domain';
+import type { IdempotencyLease, IdempotencyRecord, IdempotencyReservation } from '@slipway/domain';
 import { isDuplicateKey } from './driver-errors';
-import { completedDocument, toReservation } from './idempotency-mapper';
+import {
+  completedDocument,
+  type IdempotencyDocument,
+  isCurrent,
+  type KeyDocument,
+  reservedDocument,
+  toReservation,
+} from './idempotency-mapper';
 import type { MongoCollections } from './mongo-collections';
 
-/** A key released between our failed insert and our read is simply claimed again. */
+/** A key released or taken over between our failed insert and our read is simply claimed again. */
 const RESERVE_ATTEMPTS = 5;
+/**
+ * How long a takeover marker shuts out other takers: far longer than the read and write it
+ * guards. A taker that died in between leaves the next attempt number free after this.
+ */
+const MARKER_LEASE_MS = 30_000;
+/** Markers are deleted this long after their lease, when nobody can still be acting on them. */
+const MARKER_KEEP_MS = 60 * 60_000;
+const MARKER_ATTEMPTS = 5;
 
-/** The insert is the claim: `_id` is unique, so of many racing requests exactly one inserts. */
+function markerId(key: string, token: string | undefined, attempt: number): string {
+  return `${key}\u0001${token ?? 'unversioned'}\u0001${attempt}`;
+}
+
+async function readKey(collections: MongoCollections, key: string): Promise<KeyDocument | null> {
+  const document = await collections.idempotency.findOne({ _id: key });
+  return document && document.state !== 'superseding' ? document : null;
+}
+
+type Supersede = 'done' | 'contended' | 'gone';
+
+/**
+ * Replaces (or, with null, deletes) the record of `key` at version `token`, for a caller that does
+ * not hold it: a lapsed reservation or record taken over, a dead owner's reservation released.
+ * FerretDB v1 applies no conditional write atomically, so the right to act on one version is an
+ * insert: of all callers racing for the same version, the one that inserts its marker acts, the
+ * others are told `contended`. `gone` means the record moved on before the winner looked again.
+ */
+async function supersede(
+  collections: MongoCollections,
+  key: string,
+  token: string | undefined,
+  replacement: KeyDocument | null,
+): Promise<Supersede> {
+  for (let attempt = 1; attempt <= MARKER_ATTEMPTS; attempt++) {
+    const _id = markerId(key, token, attempt);
+    try {
+      const expiresAt = new Date(Date.now() + MARKER_LEASE_MS).toISOString();
+      await collections.idempotency.insertOne({ _id, state: 'superseding', key, expiresAt });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const marker = await collections.idempotency.findOne({ _id });
+      if (marker?.state === 'superseding' && marker.expiresAt > new Date().toISOString()) return 'contended';
+      continue;
+    }
+    const existing = await readKey(collections, key);
+    if (!existing || existing.token !== token) return 'gone';
+    if (replacement) {
+      const { _id: _key, ...document } = replacement;
+      await collections.idempotency.replaceOne({ _id: key }, document);
+    } else {
+      await collections.idempotency.deleteOne({ _id: key });
+    }
+    return 'done';
+  }
+  return 'contended';
+}
+
+/**
+ * The insert is the claim: `_id` is unique, so of many racing requests exactly one inserts. A
+ * record that has lapsed (reservation expired, retention over) is taken over through `supersede`.
+ */
 export async function reserveIdempotency(
   collections: MongoCollections,
   key: string,
   fingerprint: string,
+  lease: IdempotencyLease,
+  now: string,
 ): Promise<IdempotencyReservation> {
+  const document = reservedDocument(key, fingerprint, lease, now);
   for (let attempt = 0; attempt < RESERVE_ATTEMPTS; attempt++) {
     try {
-      const reservedAt = new Date().toISOString();
-      await collections.idempotency.insertOne({ _id: key, state: 'reserved', fingerprint, reservedAt });
+      await collections.idempotency.insertOne(document);
       return { kind: 'reserved' };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-    const existing = await collections.idempotency.findOne({ _id: key });
-    if (existing) return toReservation(existing);
+    const existing = await readKey(collections, key);
+    if (!existing) continue;
+    if (isCurrent(existing, now)) return toReservation(existing);
+    const outcome = await supersede(collections, key, existing.token, document);
+    if (outcome === 'done') return { kind: 'reserved' };
+    if (outcome === 'contended') return { kind: 'in-progress' };
   }
   return { kind: 'in-progress' };
 }
 
-/** Only the request that reserved the key completes it, so a plain replace cannot race. */
+/**
+ * Only the holder of a reservation completes or releases it, and only within its lease: nobody
+ * else writes the record then, so read-then-write by `_id` (the one filter FerretDB v1 does not
+ * answer by scanning) needs no atomicity.
+ */
+async function heldBy(collections: MongoCollections, key: string, claimId: string): Promise<boolean> {
+  const existing = await readKey(collections, key);
+  return existing?.state === 'reserved' && existing.token === claimId;
+}
+
 export async function completeIdempotency(
   collections: MongoCollections,
   key: string,
-  fingerprint: string,
-  response: StoredResponse,
+  claimId: string,
+  record: IdempotencyRecord,
 ): Promise<void> {
-  const { _id, ...document } = completedDocument(key, fingerprint, response);
-  await collections.idempotency.replaceOne({ _id }, document, { upsert: true });
+  if (!(await heldBy(collections, key, claimId))) return;
+  const { _id, ...document } = completedDocument(key, claimId, record);
+  await collections.idempotency.replaceOne({ _id }, document);
 }
 
 /**
  * Frees a key whose request produced nothing worth replaying. A completed key is kept: releasing it
- * would let a retry run the request a second time. Only the owner releases or completes, so the
- * check needs no atomicity against a concurrent write.
+ * would let a retry run the request a second time.
  */
-export async function releaseIdempotency(collections: MongoCollections, key: string): Promise<void> {
-  // Read, then delete by `_id` alone: FerretDB v1 scans the collection for any other filter.
-  const existing = await collections.idempotency.findOne({ _id: key }, { projection: { state: 1 } });
-  if (existing?.state === 'reserved') await collections.idempotency.deleteOne({ _id: key });
+export async function releaseIdempotency(
+  collections: MongoCollections,
+  key: string,
+  claimId: string,
+): Promise<void> {
+  if (await heldBy(collections, key, claimId)) await collections.idempotency.deleteOne({ _id: key });
+}
+
+export async function idempotencyOwners(collections: MongoCollections): Promise<string[]> {
+  const held = await collections.idempotency
+    .find({ state: 'reserved' }, { projection: { state: 1, owner: 1 } })
+    .toArray();
+  const owners = held.map((document) => (document.state === 'reserved' ? document.owner : undefined));
+  return [...new Set(owners.filter((owner): owner is string => owner !== undefined))];
+}
+
+export async function releaseIdempotencyOwnedBy(
+  collections: MongoCollections,
+  owner: string,
+): Promise<number> {
+  const held = await collections.idempotency.find({ state: 'reserved', owner }).toArray();
+  let released = 0;
+  for (const document of held) {
+    if (document.state !== 'reserved') continue;
+    if ((await supersede(collections, document._id, document.token, null)) === 'done') released += 1;
+  }
+  return released;
+}
+
+/** Deletes lapsed records (each through `supersede`, so a concurrent takeover wins or loses whole) and old markers. */
+export async function purgeIdempotency(collections: MongoCollections, now: string): Promise<number> {
+  const documents: IdempotencyDocument[] = await collections.idempotency.find({}).toArray();
+  const markersBefore = new Date(Date.now() - MARKER_KEEP_MS).toISOString();
+  let purged = 0;
+  for (const document of documents) {
+    if (document.state === 'superseding') {
+      if (document.expiresAt < markersBefore) await collections.idempotency.deleteOne({ _id: document._id });
+      continue;
+    }
+    if (isCurrent(document, now)) continue;
+    if ((await supersede(collections, document._id, document.token, null)) === 'done') purged += 1;
+  }
+  return purged;
 }

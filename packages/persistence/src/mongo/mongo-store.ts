@@ -1,4 +1,6 @@
 import {
+  type IdempotencyLease,
+  type IdempotencyRecord,
   type IdempotencyReservation,
   type Page,
   type Resource,
@@ -10,7 +12,6 @@ import {
   type RunStatus,
   SlipwayError,
   type Store,
-  type StoredResponse,
   type Transition,
   type TransitionQuery,
   type TransitionWrite,
@@ -120,17 +121,35 @@ export class MongoStore implements Store {
     return this.call(() => transitions.listTransitions(this.collections, query));
   }
 
-  async reserveIdempotency(key: string, fingerprint: string): Promise<IdempotencyReservation> {
-    return this.call(() => idempotency.reserveIdempotency(this.collections, key, fingerprint));
+  async reserveIdempotency(
+    key: string,
+    fingerprint: string,
+    lease: IdempotencyLease,
+    now: string,
+  ): Promise<IdempotencyReservation> {
+    const copy = structuredClone(lease);
+    return this.call(() => idempotency.reserveIdempotency(this.collections, key, fingerprint, copy, now));
   }
 
-  async completeIdempotency(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
-    const copy = structuredClone(response);
-    await this.call(() => idempotency.completeIdempotency(this.collections, key, fingerprint, copy));
+  async completeIdempotency(key: string, claimId: string, record: IdempotencyRecord): Promise<void> {
+    const copy = structuredClone(record);
+    await this.call(() => idempotency.completeIdempotency(this.collections, key, claimId, copy));
   }
 
-  async releaseIdempotency(key: string): Promise<void> {
-    await this.call(() => idempotency.releaseIdempotency(this.collections, key));
+  async releaseIdempotency(key: string, claimId: string): Promise<void> {
+    await this.call(() => idempotency.releaseIdempotency(this.collections, key, claimId));
+  }
+
+  async idempotencyOwners(): Promise<string[]> {
+    return this.call(() => idempotency.idempotencyOwners(this.collections));
+  }
+
+  async releaseIdempotencyOwnedBy(owner: string): Promise<number> {
+    return this.call(() => idempotency.releaseIdempotencyOwnedBy(this.collections, owner));
+  }
+
+  async purgeIdempotency(now: string): Promise<number> {
+    return this.call(() => idempotency.purgeIdempotency(this.collections, now));
   }
 
   async getSetting(key: string): Promise<string | null> {

@@ -46,6 +46,23 @@ describe('localClusterProvider: instances', () => {
   const groups = async (id: string) =>
     [...new Set((await marked(id)).map((process) => process.pgid))].sort((a, b) => a - b);
 
+  it("records the app's own pid: killing the observed pid stops the serving, and observe agrees", async () => {
+    const instances = await launch('clp', spec({ size: 1 }));
+    const [instance] = instances;
+    // The pid that answers is the one Slipway lists, not a shell wrapped around it.
+    expect((await answer(instance!.url)).body.pid).toBe(instance!.pid);
+    const resource = clusterContext('clp', spec({ size: 1 }), 'verify').resource;
+    const observed = (await provider().observe(resource)).instances[0]!;
+    expect(observed).toMatchObject({ pid: instance!.pid, running: true, portOpen: true });
+
+    process.kill(observed.pid, 'SIGKILL');
+    // A killed node's main thread shows as a zombie a moment before its other threads let go of
+    // the socket: wait for the port itself.
+    await until(async () => (await portClosed('127.0.0.1', observed.port, 1000)).ok);
+    await until(async () => (await provider().observe(resource)).instances[0]?.running === false);
+    expect((await provider().observe(resource)).instances[0]).toMatchObject({ portOpen: false });
+  });
+
   it('launches size instances on their own ports, each answering the image version, and verify passes', async () => {
     const instances = await launch('cla');
     expect(instances).toHaveLength(2);

@@ -2,8 +2,14 @@ import { portOpen } from '../../verify/port-open';
 import type { ClusterPaths } from './cluster-paths';
 import { INSTANCE_HOST } from './instance-checks';
 import type { InstanceRecord } from './instance-table';
-import { CLUSTER_DIR_ENV, carriesMark, findMarkedProcesses, type MarkedProcess } from './marked-processes';
-import { logTail } from './spawn-detached';
+import { logTail } from './log-tail';
+import {
+  CLUSTER_DIR_ENV,
+  carriesMark,
+  findMarkedProcesses,
+  type MarkedProcess,
+  processStat,
+} from './marked-processes';
 import { type StopReport, stopProcessGroups } from './stop-process-groups';
 
 /** Every process of this cluster that still runs, found by its mark whether recorded or not. */
@@ -48,6 +54,9 @@ export async function waitForInstances(
       [...pending].map(async (instance) => {
         const label = `instance ${instance.index} (pid ${instance.pid}, port ${instance.port})`;
         if (!(await carriesMark(instance.pid, CLUSTER_DIR_ENV, paths.clusterDir))) {
+          // While the shell execs the app, /proc shows no environment for a moment: only a
+          // process that is gone has exited.
+          if (await stillRuns(instance.pid)) return;
           problems.push(`${label} exited during start; its log ends: ${await logTail(instance.logFile)}`);
         } else if ((await portOpen(INSTANCE_HOST, instance.port, 500)).ok) {
           pending.delete(instance);
@@ -67,6 +76,11 @@ export async function waitForInstances(
     }
     await sleep(50, signal);
   }
+}
+
+async function stillRuns(pid: number): Promise<boolean> {
+  const stat = await processStat(pid);
+  return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -4,13 +4,14 @@ import { portOpen } from '../../verify/port-open';
 import { processHasEnv } from '../../verify/process-has-env';
 import { processRunning } from '../../verify/process-running';
 import { runChecks } from '../../verify/run-checks';
-import { baseEnv } from './base-env';
+import { baseEnv } from '../base-env';
 import { type ClusterImage, resolveImage } from './cluster-image';
 import { type ClusterPaths, clusterPaths } from './cluster-paths';
 import { stopClusterProcesses, waitForInstances } from './cluster-processes';
 import { type ClusterSettings, cancelledBecause, messageOf } from './cluster-settings';
 import { freePort } from './free-port';
 import { INSTANCE_HOST } from './instance-checks';
+import { instanceScript } from './instance-command';
 import { type InstanceRecord, type InstanceTable, writeInstanceTable } from './instance-table';
 import { CLUSTER_DIR_ENV } from './marked-processes';
 import { spawnDetached } from './spawn-detached';
@@ -141,7 +142,7 @@ async function startInstance(
   const logFile = paths.logFile(index);
   const pid = await spawnDetached({
     command: '/bin/sh',
-    args: ['-c', image.start],
+    args: ['-c', instanceScript(image.start)],
     cwd: image.path,
     env,
     logFile,

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { baseEnv } from '../base-env';
 import { type BalancerState, readBalancerState } from './balancer/balancer-client';
 import { balancerProgramArgs } from './balancer-program';
 import { adminUrl, type BalancerRecord, readBalancerRecord, writeBalancerRecord } from './balancer-record';
-import { baseEnv } from './base-env';
 import type { ServicePaths } from './cluster-paths';
 import type { ClusterSettings } from './cluster-settings';
 import { freePort } from './free-port';
+import { logTail } from './log-tail';
 import { BALANCER_DIR_ENV, carriesMark, findMarkedProcesses } from './marked-processes';
-import { logTail, spawnDetached } from './spawn-detached';
+import { spawnDetached } from './spawn-detached';
 import { stopProcessGroups } from './stop-process-groups';
 
 const ADMIN_TIMEOUT_MS = 1000;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 
 export interface DetachedOptions {
   command: string;
@@ -41,15 +40,4 @@ export function spawnDetached(options: DetachedOptions): Promise<number> {
     // The child has its own copy of the descriptor.
     closeSync(log);
   }
-}
-
-/** The last non-empty lines of a log, to explain why a process died at start. */
-export async function logTail(path: string, lines = 5): Promise<string> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  const tail = text
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .filter((line) => line.length > 0)
-    .slice(-lines);
-  return tail.length > 0 ? tail.join(' | ') : '(the log is empty)';
 }

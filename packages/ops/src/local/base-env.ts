@@ -1,6 +1,7 @@
 /**
- * Only these of our own variables reach the processes we start: the API's environment holds its
- * secrets (store URLs, tokens), which an app or a balancer has no business reading.
+ * Only these of our own variables reach the processes we start (builds, instances, balancers):
+ * the API's environment holds its secrets (store URLs, tokens), which a build script, an app or a
+ * balancer has no business reading, and a build would print into its log excerpt.
  */
 const PASSED_ENV = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
 
