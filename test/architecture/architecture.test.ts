@@ -4,6 +4,7 @@ import madge from 'madge';
 import { describe, expect, it } from 'vitest';
 import {
   importOffences,
+  importsOf,
   layerOffences,
   productionInstallOffences,
   type SourceFile,
@@ -40,6 +41,15 @@ describe('architecture', () => {
       manifest.dependencies = { ...manifest.dependencies, bullmq: '^5.0.0' };
     });
     expect(productionInstallOffences(drifted)).toHaveLength(1);
+  });
+
+  it('keeps HTTP idempotency an API concern: no domain code uses its port', () => {
+    const users = sourceFiles('packages/domain/src').filter((path) =>
+      importsOf(file(path, readFileSync(join(ROOT, path), 'utf8'))).some((specifier) =>
+        specifier.endsWith('/idempotency-store'),
+      ),
+    );
+    expect(users.sort()).toEqual(['packages/domain/src/index.ts', 'packages/domain/src/ports/store.ts']);
   });
 
   it('has no circular imports', async () => {

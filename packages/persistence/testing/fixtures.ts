@@ -1,4 +1,4 @@
-import type { Page, Resource, Run, Store, Transition } from '@slipway/domain';
+import type { Page, Resource, ResourceStore, Run, RunStore, Transition } from '@slipway/domain';
 import { monotonicFactory } from 'ulid';
 
 const ulid = monotonicFactory();
@@ -88,7 +88,7 @@ export function aTransition(resource: Resource, run: Run, overrides: Partial<Tra
 
 /** Creates a resource and starts a run on it; returns both as stored. */
 export async function resourceWithRun(
-  store: Store,
+  store: ResourceStore & RunStore,
   resourceOverrides: Partial<Resource> = {},
   runOverrides: Partial<Run> = {},
 ): Promise<{ resource: Resource; run: Run }> {
@@ -101,7 +101,7 @@ export async function resourceWithRun(
 
 /** Records each step as the next transition of the resource under `run`, in order. */
 export async function recordSteps(
-  store: Store,
+  store: ResourceStore & RunStore,
   resourceId: string,
   run: Run,
   steps: readonly Partial<Transition>[],

@@ -1,4 +1,4 @@
-import type { IdempotencyLease, StoredResponse } from '@slipway/domain';
+import type { IdempotencyLease, IdempotencyStore, StoredResponse } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { at, newId, race } from './fixtures';
@@ -19,7 +19,7 @@ function record(fingerprint: string, seconds = 86_400) {
   return { fingerprint, response: RESPONSE, keepUntil: at(seconds) };
 }
 
-export function idempotencyContract(store: CurrentStore): void {
+export function idempotencyContract(store: CurrentStore<IdempotencyStore>): void {
   describe('idempotency keys', () => {
     it('reserves a key once; it is in progress until completed, then replays the stored response', async () => {
       const first = lease();

@@ -1,3 +1,4 @@
+import type { ResourceStore, RunStore } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { aTransition, resourceWithRun } from './fixtures';
@@ -6,7 +7,7 @@ import { aTransition, resourceWithRun } from './fixtures';
  * Spec, status, labels and provider outputs are maps whose keys come from users and providers;
  * keys with dots, a leading dollar or no characters at all are valid JSON and must survive.
  */
-export function mapKeysContract(store: CurrentStore): void {
+export function mapKeysContract(store: CurrentStore<ResourceStore & RunStore>): void {
   describe('keys of free-form maps', () => {
     it('stores keys with dots, dollars and empty keys as given, and filters labels by them', async () => {
       const { resource, run } = await resourceWithRun(store(), {

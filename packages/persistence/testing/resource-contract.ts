@@ -1,10 +1,10 @@
-import type { Resource } from '@slipway/domain';
+import type { Resource, ResourceStore, RunStore } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { expectSlipwayError, slipwayCode } from './expect-slipway-error';
 import { aResource, aTransition, at, race, resourceWithRun } from './fixtures';
 
-export function resourceContract(store: CurrentStore): void {
+export function resourceContract(store: CurrentStore<ResourceStore & RunStore>): void {
   describe('resources', () => {
     it('creates a resource and reads it back as given', async () => {
       const resource = aResource({ labels: { team: 'core' }, status: { note: 'x' } });

@@ -1,10 +1,10 @@
-import type { Resource } from '@slipway/domain';
+import type { Resource, ResourceStore } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { expectSlipwayError } from './expect-slipway-error';
 import { aResource, walkPages } from './fixtures';
 
-export function resourceListingContract(store: CurrentStore): void {
+export function resourceListingContract(store: CurrentStore<ResourceStore>): void {
   describe('listing resources', () => {
     it('lists one kind newest first and walks every page exactly once', async () => {
       const images: Resource[] = [];

@@ -1,4 +1,4 @@
-import type { Run } from '@slipway/domain';
+import type { ResourceStore, Run, RunStore } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { expectSlipwayError, slipwayCode } from './expect-slipway-error';
@@ -6,7 +6,7 @@ import { aResource, aRun, at, race, resourceWithRun } from './fixtures';
 
 const ACTIVE = ['queued', 'running', 'cancelling'] as const;
 
-export function runContract(store: CurrentStore): void {
+export function runContract(store: CurrentStore<ResourceStore & RunStore>): void {
   describe('runs', () => {
     it("starts a run: stores it and makes it the resource's active run", async () => {
       const resource = aResource();

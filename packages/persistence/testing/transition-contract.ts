@@ -1,9 +1,10 @@
+import type { ResourceStore, RunStore } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { expectSlipwayError, slipwayCode } from './expect-slipway-error';
 import { aResource, aRun, aTransition, at, race, recordSteps, resourceWithRun } from './fixtures';
 
-export function transitionContract(store: CurrentStore): void {
+export function transitionContract(store: CurrentStore<ResourceStore & RunStore>): void {
   describe('transitions', () => {
     it('records a transition and moves the resource with it', async () => {
       const { resource, run } = await resourceWithRun(store(), { status: { keep: 1, over: 'old' } });

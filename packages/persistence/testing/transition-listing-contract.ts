@@ -1,4 +1,4 @@
-import type { Store, Transition, TransitionQuery } from '@slipway/domain';
+import type { ResourceStore, RunStore, Transition, TransitionQuery } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { expectSlipwayError } from './expect-slipway-error';
@@ -10,7 +10,7 @@ const OUTCOMES = ['requested', 'succeeded', 'failed'] as const;
  * A small audit log across kinds, resources, runs and actors, with equal endedAt values across
  * resources and one resource whose later run ends before its earlier one, so order is by time.
  */
-async function auditLog(store: Store): Promise<Transition[]> {
+async function auditLog(store: ResourceStore & RunStore): Promise<Transition[]> {
   const plan = [
     { kind: 'image', actor: 'alice', ends: [10, 20, 20, 40] },
     { kind: 'image', actor: 'bob', ends: [20, 30, 50] },
@@ -39,11 +39,15 @@ async function auditLog(store: Store): Promise<Transition[]> {
   return log;
 }
 
-async function walk(store: Store, query: Omit<TransitionQuery, 'limit' | 'cursor'>, limit: number) {
+async function walk(
+  store: ResourceStore & RunStore,
+  query: Omit<TransitionQuery, 'limit' | 'cursor'>,
+  limit: number,
+) {
   return walkPages((cursor) => store.listTransitions({ ...query, limit, cursor }));
 }
 
-export function transitionListingContract(store: CurrentStore): void {
+export function transitionListingContract(store: CurrentStore<ResourceStore & RunStore>): void {
   describe('listing transitions', () => {
     it('lists oldest first by endedAt then id, and walks every page exactly once', async () => {
       const log = await auditLog(store());

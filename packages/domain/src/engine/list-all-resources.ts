@@ -1,9 +1,9 @@
 import type { Resource } from '../model/resource';
-import type { ResourceQuery, Store } from '../ports/store';
+import type { ResourceQuery, ResourceStore } from '../ports/resource-store';
 
 /** Every resource matching `query`, following the store's pages to the end. */
 export async function listAllResources(
-  store: Store,
+  store: ResourceStore,
   query: Omit<ResourceQuery, 'limit' | 'cursor'>,
 ): Promise<Resource[]> {
   const all: Resource[] = [];

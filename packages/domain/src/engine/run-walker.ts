@@ -13,14 +13,15 @@ import {
   type StepContext,
   type StepOutcome,
 } from '../ports/provider';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 import { exclusiveHolders } from './exclusive-holders';
 import { LogExcerpt } from './log-excerpt';
 import { planPath } from './plan-path';
 import { redactSecrets } from './redact-secrets';
 
 export interface RunWalkerOptions {
-  store: Store;
+  store: ResourceStore & RunStore;
   kinds: KindRegistry;
   /** The provider serving each kind, by kind name. */
   providers: ReadonlyMap<string, KindProvider>;

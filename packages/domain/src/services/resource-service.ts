@@ -16,10 +16,11 @@ import type { Transition } from '../model/transition';
 import type { Clock } from '../ports/clock';
 import type { Executor } from '../ports/executor';
 import type { KindProvider } from '../ports/provider';
-import type { ResourceQuery, Store, TransitionQuery } from '../ports/store';
+import type { ResourceQuery, ResourceStore } from '../ports/resource-store';
+import type { RunStore, TransitionQuery } from '../ports/run-store';
 
 export interface ResourceServiceOptions {
-  store: Store;
+  store: ResourceStore & RunStore;
   kinds: KindRegistry;
   providers: ReadonlyMap<string, KindProvider>;
   executor: Executor;
