@@ -8,10 +8,12 @@ import {
   type KindProvider,
   KindRegistry,
   type Principal,
+  type ResourceQuery,
   ResourceService,
   RunWalker,
   type StepContext,
   type StepOutcome,
+  type Store,
   succeeded,
   systemClock,
 } from '@slipway/domain';
@@ -71,6 +73,54 @@ let executor: InlineExecutor;
 let service: ResourceService;
 let scripted: ReturnType<typeof scriptedProviders>;
 let imageId: string;
+/** Called whenever the walker lists live clusters (looking for the holder it would displace). */
+let onLiveLookup: (() => Promise<void>) | null = null;
+/** While set, the next run submitted is kept back until released: a request accepted, not yet walked. */
+let heldRun: { id: string | null } | null = null;
+
+/** The real store, telling the test when the walker looks for live clusters. */
+function spied(real: LmdbStore): Store {
+  return new Proxy(real, {
+    get(target, property) {
+      if (property === 'listResources') {
+        return (query: ResourceQuery) => {
+          if (query.state === 'live') void onLiveLookup?.();
+          return target.listResources(query);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The service's executor: the inline one, except that a held submission waits for `release`.
+ * Not annotated, so it also fits an Executor port that asks `ensureAccepting` (the inline executor
+ * always accepts).
+ */
+const gated = {
+  ensureAccepting: async () => {},
+  submit: async (runId: string) => {
+    if (heldRun && heldRun.id === null) heldRun.id = runId;
+    else await executor.submit(runId);
+  },
+  abort: (runId: string) => executor.abort(runId),
+  recover: () => executor.recover(),
+  idle: () => executor.idle(),
+  close: () => executor.close(),
+};
+
+function holdNextSubmission() {
+  const held = { id: null as string | null };
+  heldRun = held;
+  return {
+    release() {
+      heldRun = null;
+      if (held.id) void executor.submit(held.id);
+    },
+  };
+}
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-cluster-engine-'));
@@ -78,8 +128,10 @@ beforeEach(async () => {
   scripted = scriptedProviders();
   const kinds = new KindRegistry([imageKind, clusterKind]);
   const id = monotonicFactory();
+  onLiveLookup = null;
+  heldRun = null;
   const walker = new RunWalker({
-    store,
+    store: spied(store),
     kinds,
     providers: scripted.providers,
     clock: systemClock,
@@ -90,7 +142,7 @@ beforeEach(async () => {
     store,
     kinds,
     providers: scripted.providers,
-    executor,
+    executor: gated,
     clock: systemClock,
     newId: () => id(),
   });
@@ -176,26 +228,85 @@ describe('clusters in the engine', () => {
     expect([await stateOf(a.id), await stateOf(other.id)]).toEqual(['live', 'live']);
   });
 
-  it('refuses to promote while the live cluster is busy with another run, and changes nothing', async () => {
+  it('refuses a promote at request time while the live cluster is busy, naming its run; the ready cluster stays ready', async () => {
     const a = await cluster('a', 'live');
     const b = await cluster('b', 'ready');
     let release: (outcome: StepOutcome) => void = () => {};
     scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
     const verifying = await service.runAction('cluster', a.id, 'verify', ADMIN);
     while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
-    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
-    while (!['failed', 'succeeded'].includes((await store.getRun(promote.id))!.status)) {
-      await new Promise((done) => setTimeout(done, 5));
-    }
-    expect(await store.getRun(promote.id)).toMatchObject({
-      status: 'failed',
-      error: { code: 'holder_busy' },
+    await expect(service.requestRun('cluster', b.id, { target: 'live' }, ADMIN)).rejects.toMatchObject({
+      code: 'run_conflict',
+      details: { activeRunId: verifying.id },
+      message: expect.stringContaining(verifying.id),
     });
-    expect(scripted.calls).not.toContain('b:promote');
+    expect(await store.getResource(b.id)).toMatchObject({ state: 'ready', activeRunId: null });
     release(succeeded({ checks: ['ok'] }));
     await executor.idle();
     expect(await store.getRun(verifying.id)).toMatchObject({ status: 'succeeded' });
-    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['live', 'failed']);
+    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    await executor.idle();
+    expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded' });
+    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
+  });
+
+  it('a promote accepted just before the live cluster got busy waits for it, and never fails the ready cluster', async () => {
+    const a = await cluster('a', 'live');
+    const b = await cluster('b', 'ready');
+    // Hold the promote back after it was accepted, so the verify of the live cluster slips in
+    // between request and step: the race the request-time check cannot close.
+    const held = holdNextSubmission();
+    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    let release: (outcome: StepOutcome) => void = () => {};
+    scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
+    const verifying = await service.runAction('cluster', a.id, 'verify', ADMIN);
+    while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
+    // The walker looks for the live cluster once it is promoting; the verify ends only after that.
+    const looked = new Promise<void>((resolve) => {
+      onLiveLookup = async () => {
+        if ((await store.getResource(b.id))?.state === 'promoting') resolve();
+      };
+    });
+    held.release();
+    await looked;
+    release(succeeded({ checks: ['ok'] }));
+    await executor.idle();
+    expect(await store.getRun(verifying.id)).toMatchObject({ status: 'succeeded' });
+    expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded', error: null });
+    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
+    expect(await history(b.id)).not.toContain('promoting>failed:FAILURE');
+  });
+
+  it('a promote racing a verify of the live cluster never fails a cluster (30 races)', async () => {
+    let live = (await cluster('a', 'live')).id;
+    let other = (await cluster('b', 'ready')).id;
+    for (let round = 0; round < 30; round++) {
+      const [promote, verify] = await Promise.allSettled([
+        (async () => {
+          for (let turn = 0; turn < round % 3; turn++) await new Promise((done) => setImmediate(done));
+          return service.requestRun('cluster', other, { target: 'live' }, ADMIN);
+        })(),
+        service.runAction('cluster', live, 'verify', ADMIN),
+      ]);
+      await executor.idle();
+      const runs = [promote, verify].flatMap((settled) =>
+        settled.status === 'fulfilled' ? [settled.value] : [],
+      );
+      for (const run of runs) {
+        expect(await store.getRun(run.id)).toMatchObject({ status: 'succeeded' });
+      }
+      for (const settled of [promote, verify]) {
+        if (settled.status === 'rejected') expect(settled.reason).toMatchObject({ code: 'run_conflict' });
+      }
+      const states = [await stateOf(live), await stateOf(other)];
+      if (promote.status === 'fulfilled') {
+        expect(states).toEqual(['standby', 'live']);
+        [live, other] = [other, live];
+      } else {
+        expect(states[0]).toBe('live');
+        expect(['ready', 'standby']).toContain(states[1]);
+      }
+    }
   });
 
   it('refuses runs on the live cluster while another cluster of its service is promoting', async () => {

@@ -30,6 +30,7 @@ export const PROBLEM_STATUS = {
   not_editable: { status: 409 },
   force_required: { status: 409 },
   action_not_allowed: { status: 409 },
+  resource_in_use: { status: 409 },
   version_conflict: { status: 409 },
   idempotency_in_progress: { status: 409 },
   precondition_failed: { status: 412 },

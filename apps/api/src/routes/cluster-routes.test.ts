@@ -59,6 +59,21 @@ describe('clusters over the API (no instance started here; the acceptance suite 
     });
   });
 
+  it('refuses to destroy an image a cluster uses (409 problem naming the clusters)', async () => {
+    const users = (await api.request('GET', '/v1/clusters')).json().items.map((c: { id: string }) => c.id);
+    expect(users.length).toBeGreaterThan(0);
+    const refused = await api.request('POST', `/v1/images/${builtImage}/runs`, {
+      body: { target: 'destroyed', reason: 'cleanup' },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(refused.json()).toMatchObject({
+      code: 'resource_in_use',
+      detail: expect.stringContaining(users[0]),
+    });
+    expect((await api.request('GET', `/v1/images/${builtImage}`)).json()).toMatchObject({ state: 'built' });
+  });
+
   it('names the field of a malformed spec', async () => {
     for (const [bad, path] of [
       [spec({ size: 0 }), 'body.spec.size'],

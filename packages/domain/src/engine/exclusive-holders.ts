@@ -48,3 +48,16 @@ export function enteringStates(kind: RegisteredKind): string[] {
     .filter((edge) => edge.event === 'SUCCESS' && edge.to === target)
     .map((edge) => edge.from);
 }
+
+/**
+ * A holder of the exclusive state in `resource`'s group that has a run active: a promotion now
+ * would displace a resource another run is working on.
+ */
+export async function busyHolder(
+  store: ResourceStore,
+  kind: RegisteredKind,
+  resource: Resource,
+): Promise<Resource | null> {
+  const holders = await exclusiveHolders(store, kind, resource);
+  return holders.find((holder) => holder.activeRunId !== null) ?? null;
+}

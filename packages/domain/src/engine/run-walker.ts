@@ -15,10 +15,11 @@ import {
 } from '../ports/provider';
 import type { ResourceStore } from '../ports/resource-store';
 import type { RunStore } from '../ports/run-store';
-import { exclusiveHolders } from './exclusive-holders';
+import { busyHolder, exclusiveHolders } from './exclusive-holders';
 import { LogExcerpt } from './log-excerpt';
 import { planPath } from './plan-path';
 import { redactSecrets } from './redact-secrets';
+import { endsLife, referencingResources, resourceInUse } from './references';
 
 export interface RunWalkerOptions {
   store: ResourceStore & RunStore;
@@ -42,6 +43,9 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
 export const SHUTDOWN = 'shutdown';
 
 const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'cancelling'];
+
+/** How often a promotion waiting for the holder's run to end looks again. */
+const HOLDER_POLL_MS = 50;
 
 /**
  * Walks one run to its end, one state change at a time, working only from stored state so any
@@ -81,6 +85,15 @@ export class RunWalker {
           message: `No path from "${resource.state}" to "${run.target}".`,
         });
       }
+      // Looked at only now that the run is marked running, after every reference written while it
+      // was queued: a reference that raced the request is seen here, and the resource stays as it is.
+      if (endsLife(kind, run.target)) {
+        const holders = await referencingResources(store, this.options.kinds, resource);
+        if (holders.length > 0) {
+          const { code, message } = resourceInUse(resource, holders);
+          return this.finish(run, 'failed', { code, message });
+        }
+      }
       await this.record(run, resource, kind, path[0]!.event, 'requested', { startedAt: this.now() });
     }
   }
@@ -112,17 +125,16 @@ export class RunWalker {
     const startedAt = this.now();
     const log = new LogExcerpt();
     const context = this.context(current, resource, step, attempt, signal, log);
-    const busy = await this.busyHolder(resource, kind);
-    const outcome = busy
-      ? failedStep(
-          'holder_busy',
-          `${busy.kind} ${busy.id} holds "${kind.definition.exclusive?.state}" and has run ${busy.activeRunId} active; retry when it ends.`,
-        )
-      : await this.callProvider(kind, step, context);
+    const free = await this.untilHolderFree(resource, kind, signal, log);
+    const outcome = free
+      ? await this.callProvider(kind, step, context)
+      : failedStep('aborted', 'The step was aborted while it waited for the holder to be free.');
     if (signal.aborted && signal.reason === SHUTDOWN) return current;
     const after = await store.getRun(run.id);
     if (after?.status === 'cancelling')
       return this.cancel(after, resource, kind, step, signal, log, startedAt);
+    // Aborted for another reason while waiting: nothing was done, so the run is left to resume.
+    if (!free) return current;
     if (outcome.ok) {
       await this.displaceHolders(current, resource, kind);
       await this.record(current, resource, kind, 'SUCCESS', 'succeeded', {
@@ -161,12 +173,34 @@ export class RunWalker {
     }
   }
 
-  /** A holder that the coming success would displace but that another run is working on. */
-  private async busyHolder(resource: Resource, kind: RegisteredKind): Promise<Resource | null> {
+  /**
+   * Before a step whose success displaces the holder (promoting), waits while the holder has a
+   * run of its own. That run was accepted in a race with this one (the request refuses otherwise);
+   * it cannot be followed by another, since the holder takes no run while this resource is
+   * entering, so the wait is bounded by that one run. Failing instead would leave this resource
+   * `failed` for a conflict that says nothing about it. False when aborted meanwhile.
+   */
+  private async untilHolderFree(
+    resource: Resource,
+    kind: RegisteredKind,
+    signal: AbortSignal,
+    log: LogExcerpt,
+  ): Promise<boolean> {
     const exclusive = kind.definition.exclusive;
-    if (!exclusive || nextState(kind, resource.state, 'SUCCESS') !== exclusive.state) return null;
-    const holders = await exclusiveHolders(this.options.store, kind, resource);
-    return holders.find((holder) => holder.activeRunId !== null) ?? null;
+    if (!exclusive || nextState(kind, resource.state, 'SUCCESS') !== exclusive.state) return true;
+    let waitingFor: string | null = null;
+    for (;;) {
+      if (signal.aborted) return false;
+      const busy = await busyHolder(this.options.store, kind, resource);
+      if (!busy?.activeRunId) return true;
+      if (waitingFor !== busy.activeRunId) {
+        waitingFor = busy.activeRunId;
+        log.append(
+          `waiting for run ${busy.activeRunId} of ${busy.kind} ${busy.id}, which holds "${exclusive.state}", to end`,
+        );
+      }
+      await abortableDelay(HOLDER_POLL_MS, signal);
+    }
   }
 
   /** An action run: one provider step in the current state, recorded as a self-transition. */
@@ -381,6 +415,18 @@ export class RunWalker {
 
 function hasEdge(kind: RegisteredKind, from: string, event: string): boolean {
   return kind.graph.edges.some((edge) => edge.from === from && edge.event === event);
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The machine decides where an event leads; a refused event is a bug in the plan, not user input. */

@@ -22,7 +22,8 @@ export const ERROR_CATALOG = {
   run_not_found: { title: 'No such run', request: true },
   method_not_allowed: { title: 'Method not allowed', request: true },
   not_acceptable: { title: 'Not acceptable', request: true },
-  run_conflict: { title: 'The resource already has an active run', request: true },
+  // As a run error: another run took a resource this run depends on first.
+  run_conflict: { title: 'The resource already has an active run', request: true, run: true },
   name_taken: { title: 'The name is already in use', request: true },
   unreachable_target: {
     title: 'The target state cannot be reached from the current state',
@@ -34,6 +35,8 @@ export const ERROR_CATALOG = {
   not_editable: { title: 'The spec cannot be changed in this state', request: true },
   force_required: { title: 'The request needs force (and a reason) from this state', request: true },
   action_not_allowed: { title: 'The action cannot run in the current state', request: true, run: true },
+  // As a run error: the run would end a resource that others still reference.
+  resource_in_use: { title: 'Other resources still use this one', request: true, run: true },
   version_conflict: { title: 'The resource changed concurrently', request: true },
   idempotency_in_progress: {
     title: 'A request with this Idempotency-Key is still in progress',
@@ -54,7 +57,6 @@ export const ERROR_CATALOG = {
   },
   provider_error: { title: 'The provider step threw instead of answering', run: true },
   no_provider: { title: 'No provider implements the step', run: true },
-  holder_busy: { title: 'The holder of the exclusive state has a run active', run: true },
   resource_missing: { title: 'The resource of the run is gone', run: true },
   unknown_action: { title: 'The kind has no such action', run: true },
   executor_error: {

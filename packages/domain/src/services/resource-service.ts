@@ -1,11 +1,13 @@
 import { Value } from 'typebox/value';
 import {
+  busyHolder,
   enteringStates,
   exclusiveGroup,
   exclusiveHolders,
   groupMembersIn,
 } from '../engine/exclusive-holders';
 import { planPath } from '../engine/plan-path';
+import { endsLife, referencingResources, resourceInUse } from '../engine/references';
 import { SlipwayError } from '../errors/slipway-error';
 import { withArticle } from '../kinds/article';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
@@ -18,6 +20,7 @@ import type { Executor } from '../ports/executor';
 import type { KindProvider } from '../ports/provider';
 import type { ResourceQuery, ResourceStore } from '../ports/resource-store';
 import type { RunStore, TransitionQuery } from '../ports/run-store';
+import { ReferenceGuard, referencesIn } from './reference-guard';
 
 export interface ResourceServiceOptions {
   store: ResourceStore & RunStore;
@@ -52,12 +55,16 @@ export interface RequestMeta {
 
 /** The one interface the API has to the engine: every operation checks permission first. */
 export class ResourceService {
-  constructor(private readonly options: ResourceServiceOptions) {}
+  private readonly references: ReferenceGuard;
+
+  constructor(private readonly options: ResourceServiceOptions) {
+    this.references = new ReferenceGuard(options.store, options.kinds);
+  }
 
   async create(kindName: string, input: CreateResourceInput, principal: Principal): Promise<Resource> {
     const kind = this.kind(kindName, principal, 'write');
     this.validateSpec(kind, input.spec);
-    await this.checkReferences(kind, input.spec);
+    await this.references.check(kind, input.spec);
     const now = this.now();
     const resource: Resource = {
       id: this.options.newId(),
@@ -74,6 +81,15 @@ export class ResourceService {
       updatedAt: now,
     };
     await this.options.store.createResource(resource);
+    const refused = await this.references.confirm(kind, input.spec);
+    if (refused) {
+      const withdrawnBy = await this.withdraw(kind, resource.id, principal, refused.message);
+      throw new SlipwayError(
+        refused.code,
+        `${refused.message} The ${kind.definition.name} ${resource.id} written meanwhile is withdrawn${withdrawnBy ? ` (run ${withdrawnBy})` : ''}.`,
+        { ...refused.details, withdrawn: resource.id, withdrawnBy },
+      );
+    }
     return resource;
   }
 
@@ -154,10 +170,16 @@ export class ResourceService {
         );
       }
       this.validateSpec(kind, input.spec);
-      await this.checkReferences(kind, input.spec);
+      await this.references.check(kind, input.spec);
     }
     try {
-      return await this.options.store.patchResource(id, resource.version, input, this.now());
+      const patched = await this.options.store.patchResource(id, resource.version, input, this.now());
+      const refused = input.spec ? await this.references.confirm(kind, input.spec) : null;
+      if (refused) {
+        await this.revertReferences(kind, patched, resource.spec);
+        throw new SlipwayError(refused.code, `${refused.message} The patch was undone.`, refused.details);
+      }
+      return patched;
     } catch (error) {
       if (error instanceof SlipwayError && error.code === 'version_conflict' && expectedVersion !== null) {
         throw new SlipwayError(
@@ -194,6 +216,10 @@ export class ResourceService {
     const resource = await this.load(kind, id);
     if (resource.activeRunId) throw runConflict(resource.activeRunId);
     await this.refuseWhileDisplacing(kind, resource);
+    if (endsLife(kind, request.target)) {
+      const holders = await referencingResources(this.options.store, this.options.kinds, resource);
+      if (holders.length > 0) throw resourceInUse(resource, holders);
+    }
     if (target.forceFrom?.includes(resource.state)) {
       if (!request.force) {
         throw new SlipwayError(
@@ -215,13 +241,16 @@ export class ResourceService {
         `The ${kind.definition.name} is already ${resource.state}.`,
       );
     }
-    if (!planPath(kind.graph, resource.state, request.target)) {
+    const path = planPath(kind.graph, resource.state, request.target);
+    if (!path) {
       throw new SlipwayError(
         'unreachable_target',
         `A ${kind.definition.name} in state "${resource.state}" cannot reach "${request.target}".`,
         { state: resource.state },
       );
     }
+    const entering = enteringStates(kind);
+    if (path.some((edge) => entering.includes(edge.to))) await this.refuseWhileHolderBusy(kind, resource);
     const run = this.newRun(kind, resource, principal, meta, {
       target: request.target,
       action: null,
@@ -230,7 +259,7 @@ export class ResourceService {
     });
     // Refused before anything is stored: a run the queue cannot take must leave no trace.
     await this.options.executor.ensureAccepting();
-    await this.options.store.startRun(run);
+    await this.startRun(kind, resource, run);
     await this.options.executor.submit(run.id);
     return run;
   }
@@ -269,7 +298,7 @@ export class ResourceService {
     });
     // Refused before anything is stored: a run the queue cannot take must leave no trace.
     await this.options.executor.ensureAccepting();
-    await this.options.store.startRun(run);
+    await this.startRun(kind, resource, run);
     await this.options.executor.submit(run.id);
     return run;
   }
@@ -379,22 +408,106 @@ export class ResourceService {
     }
   }
 
-  /** A spec naming another resource (a cluster's image) must name one that exists and is usable. */
-  private async checkReferences(kind: RegisteredKind, spec: Record<string, unknown>): Promise<void> {
-    const problems: string[] = [];
-    for (const reference of kind.definition.references ?? []) {
-      const id = spec[reference.field];
-      if (typeof id !== 'string') continue;
-      const target = await this.options.store.getResource(id);
-      if (!target || target.kind !== reference.kind) {
-        problems.push(`spec.${reference.field}: no ${reference.kind} with id "${id}"`);
-      } else if (!reference.states.includes(target.state)) {
-        problems.push(
-          `spec.${reference.field}: ${reference.kind} ${id} is ${target.state}; it must be ${reference.states.join(' or ')}`,
-        );
+  /**
+   * Starts the run, then looks again at what could have raced it. A holder of the exclusive state
+   * (the live cluster) refuses its run also when a group member entered the displacing state
+   * (promoting) after the first look: the promotion lists the holder's run only after it entered,
+   * so one of the two always sees the other, and this side gives way before any step.
+   */
+  private async startRun(kind: RegisteredKind, resource: Resource, run: Run): Promise<void> {
+    await this.options.store.startRun(run);
+    try {
+      await this.refuseWhileDisplacing(kind, resource);
+    } catch (error) {
+      if (!(error instanceof SlipwayError)) throw error;
+      const now = this.now();
+      await this.options.store.finishRun(run.id, ['queued'], {
+        status: 'failed',
+        error: { code: error.code, message: error.message },
+        finishedAt: now,
+        durationMs: Date.parse(now) - Date.parse(run.createdAt),
+      });
+      throw error;
+    }
+  }
+
+  /**
+   * A run that would enter the exclusive state (promote) is refused while the current holder (the
+   * live cluster) has a run of its own: the promotion would have to wait for it, or displace a
+   * resource another run is working on.
+   */
+  private async refuseWhileHolderBusy(kind: RegisteredKind, resource: Resource): Promise<void> {
+    const busy = await busyHolder(this.options.store, kind, resource);
+    if (!busy?.activeRunId) return;
+    throw new SlipwayError(
+      'run_conflict',
+      `${busy.kind} ${busy.id} holds "${kind.definition.exclusive?.state}" and has run ${busy.activeRunId} active; ` +
+        `request this when that run has ended (GET /v1/runs/${busy.activeRunId}).`,
+      { activeRunId: busy.activeRunId },
+    );
+  }
+
+  /**
+   * A reference written in a race with the destroy of what it names is taken back: the new
+   * resource leaves through its kind's own path to a terminal state, on the audit trail.
+   */
+  private async withdraw(
+    kind: RegisteredKind,
+    id: string,
+    principal: Principal,
+    why: string,
+  ): Promise<string | null> {
+    const resource = await this.options.store.getResource(id);
+    if (!resource || resource.activeRunId) return null;
+    const target = Object.keys(kind.definition.targets).find(
+      (name) => endsLife(kind, name) && planPath(kind.graph, resource.state, name),
+    );
+    if (!target) return null;
+    const run = this.newRun(
+      kind,
+      resource,
+      principal,
+      {},
+      {
+        target,
+        action: null,
+        reason: `Withdrawn at creation: ${why}`,
+        force: true,
+      },
+    );
+    try {
+      await this.options.store.startRun(run);
+    } catch (error) {
+      if (error instanceof SlipwayError) return null;
+      throw error;
+    }
+    await this.options.executor.submit(run.id);
+    return run.id;
+  }
+
+  /** Puts back the reference fields a refused patch changed, unless someone changed them since. */
+  private async revertReferences(
+    kind: RegisteredKind,
+    patched: Resource,
+    previous: Record<string, unknown>,
+  ): Promise<void> {
+    let current = patched;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const spec = { ...current.spec };
+      for (const [reference] of referencesIn(kind, patched.spec)) {
+        if (spec[reference.field] === patched.spec[reference.field])
+          spec[reference.field] = previous[reference.field];
+      }
+      try {
+        await this.options.store.patchResource(current.id, current.version, { spec }, this.now());
+        return;
+      } catch (error) {
+        if (!(error instanceof SlipwayError) || error.code !== 'version_conflict') throw error;
+        const fresh = await this.options.store.getResource(current.id);
+        if (!fresh) return;
+        current = fresh;
       }
     }
-    if (problems.length > 0) throw new SlipwayError('invalid_spec', problems.join('; '), { problems });
   }
 
   private async load(kind: RegisteredKind, id: string): Promise<Resource> {
