@@ -2,6 +2,7 @@ import type { IdempotencyReservation, StoredResponse } from '@slipway/domain';
 import { isDuplicateKey } from './driver-errors';
 import { completedDocument, toReservation } from './idempotency-mapper';
 import type { MongoCollections } from './mongo-collections';
+import { upsertById } from './upsert-by-id';
 
 /** A key released between our failed insert and our read is simply claimed again. */
 const RESERVE_ATTEMPTS = 5;
@@ -33,8 +34,7 @@ export async function completeIdempotency(
   fingerprint: string,
   response: StoredResponse,
 ): Promise<void> {
-  const { _id, ...document } = completedDocument(key, fingerprint, response);
-  await collections.idempotency.replaceOne({ _id }, document, { upsert: true });
+  await upsertById(collections.idempotency, completedDocument(key, fingerprint, response));
 }
 
 /**

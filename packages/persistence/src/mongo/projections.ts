@@ -3,6 +3,7 @@ import { readChange } from './change-log';
 import { isDuplicateKey } from './driver-errors';
 import type { MongoCollections } from './mongo-collections';
 import type { TransitionDocument } from './transition-mapper';
+import { upsertById } from './upsert-by-id';
 
 /**
  * Applies the resource's changes to the projections in log order, from `fromPos` until the log
@@ -25,10 +26,7 @@ export async function advanceProjections(
   let change = known?.pos === fromPos ? known : await readChange(collections, resourceId, fromPos);
   while (change) {
     if (change.transition) await insertTransition(collections, change.transition);
-    if (change.run) {
-      const { _id, ...run } = change.run;
-      await collections.runs.replaceOne({ _id }, run, { upsert: true });
-    }
+    if (change.run) await upsertById(collections.runs, change.run);
     const { _id, ...resource } = change.resource;
     try {
       await collections.resources.replaceOne({ _id }, resource);
