@@ -1,0 +1,12 @@
+import type { FaultPoint } from '../fault-point';
+import type { LogOp } from './log-ops';
+
+export interface LogWriterPlan {
+  resourceId: string;
+  runId: string;
+  ops: LogOp[];
+  /** Names the steps and states this writer writes: `${label}-${index}`. */
+  label: string;
+  /** Set for the last write only. */
+  fault?: FaultPoint;
+}
