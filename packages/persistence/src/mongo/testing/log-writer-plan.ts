@@ -7,6 +7,8 @@ export interface LogWriterPlan {
   ops: LogOp[];
   /** Names the steps and states this writer writes: `${label}-${index}`. */
   label: string;
+  /** Print {"ready":true} once the store is open, and write only after a line on stdin. */
+  startOnGo?: boolean;
   /** Set for the last write only. */
   fault?: FaultPoint;
 }
