@@ -79,7 +79,7 @@ export async function prunedBelow(collections: MongoCollections, resourceId: str
 }
 
 /** A walk longer than this over missing changes means the log was deleted, not pruned. */
-const MAX_GAP = 1_000_000;
+const MAX_GAP = 10_000;
 
 /**
  * The first change at or after `from` that the log still holds, once the caller knows the log was

@@ -19,6 +19,8 @@ const FILE_DATABASE = uniqueDatabaseName('mongo_store');
 const TRIALS = Number(process.env.SLIPWAY_RACE_TRIALS ?? 300);
 const RACERS = 2;
 const STARTS_PER_RACER = Number(process.env.SLIPWAY_RACE_STARTS ?? 3);
+/** About 30 s alone on 2 cores; next to the rest of the suite on a loaded machine it took 98 s. */
+const HAMMER_TIMEOUT_MS = 240_000;
 
 describeWithService('MongoStore', mongo, (url) => {
   let databases = 0;
@@ -251,62 +253,66 @@ describeWithService('MongoStore', mongo, (url) => {
       expect(await second.getResource(resource.id)).toEqual(resource);
     });
 
-    it('lets exactly one of two processes start a run on a resource, trial after trial', async () => {
-      // Each process is a long-lived store of its own, as two API replicas are; the race these
-      // trials hunt (two writers projecting the same change at once) showed once in tens of
-      // trials, so only hundreds of them make a regression fail reliably.
-      const dbName = freshDatabase();
-      const store = await open(dbName);
-      const collections = await raw(dbName);
-      const pool = await RacerPool.start(RACERS, url, dbName);
-      const tally = {
-        trials: 0,
-        oneWinner: 0,
-        winnerIsActive: 0,
-        refusedAsConflict: 0,
-        other: [] as string[],
-      };
-      try {
-        for (let trial = 0; trial < TRIALS; trial++) {
-          const resource = aResource();
-          await store.createResource(resource);
-          const runs = Array.from({ length: RACERS }, () =>
-            Array.from({ length: STARTS_PER_RACER }, () => aRun(resource)),
-          );
-          const outcomes = (await pool.trial(trial, runs)).flatMap((answer) => answer.outcomes);
-          const winners = outcomes.filter((outcome) => outcome.ok);
-          const active = (await store.getResource(resource.id))?.activeRunId;
-          tally.trials++;
-          if (winners.length === 1) tally.oneWinner++;
-          if (winners.length === 1 && winners[0]!.runId === active) tally.winnerIsActive++;
-          for (const outcome of outcomes) {
-            if (outcome.ok) continue;
-            if (
-              outcome.slipway &&
-              outcome.code === 'run_conflict' &&
-              outcome.details.activeRunId === active
-            ) {
-              tally.refusedAsConflict++;
-            } else {
-              tally.other.push(`trial ${trial}: ${JSON.stringify(outcome)}`);
+    it(
+      'lets exactly one of two processes start a run on a resource, trial after trial',
+      async () => {
+        // Each process is a long-lived store of its own, as two API replicas are; the race these
+        // trials hunt (two writers projecting the same change at once) showed once in tens of
+        // trials, so only hundreds of them make a regression fail reliably.
+        const dbName = freshDatabase();
+        const store = await open(dbName);
+        const collections = await raw(dbName);
+        const pool = await RacerPool.start(RACERS, url, dbName);
+        const tally = {
+          trials: 0,
+          oneWinner: 0,
+          winnerIsActive: 0,
+          refusedAsConflict: 0,
+          other: [] as string[],
+        };
+        try {
+          for (let trial = 0; trial < TRIALS; trial++) {
+            const resource = aResource();
+            await store.createResource(resource);
+            const runs = Array.from({ length: RACERS }, () =>
+              Array.from({ length: STARTS_PER_RACER }, () => aRun(resource)),
+            );
+            const outcomes = (await pool.trial(trial, runs)).flatMap((answer) => answer.outcomes);
+            const winners = outcomes.filter((outcome) => outcome.ok);
+            const active = (await store.getResource(resource.id))?.activeRunId;
+            tally.trials++;
+            if (winners.length === 1) tally.oneWinner++;
+            if (winners.length === 1 && winners[0]!.runId === active) tally.winnerIsActive++;
+            for (const outcome of outcomes) {
+              if (outcome.ok) continue;
+              if (
+                outcome.slipway &&
+                outcome.code === 'run_conflict' &&
+                outcome.details.activeRunId === active
+              ) {
+                tally.refusedAsConflict++;
+              } else {
+                tally.other.push(`trial ${trial}: ${JSON.stringify(outcome)}`);
+              }
             }
+            // Every read on FerretDB scans its collection, so the trials would slow down as they pile up.
+            await forget(collections, resource.id, runs.flat());
           }
-          // Every read on FerretDB scans its collection, so the trials would slow down as they pile up.
-          await forget(collections, resource.id, runs.flat());
+          await pool.close();
+        } finally {
+          pool.kill();
         }
-        await pool.close();
-      } finally {
-        pool.kill();
-      }
-      const starts = RACERS * STARTS_PER_RACER;
-      expect(tally, pool.stderr()).toEqual({
-        trials: TRIALS,
-        oneWinner: TRIALS,
-        winnerIsActive: TRIALS,
-        refusedAsConflict: TRIALS * (starts - 1),
-        other: [],
-      });
-    }, 120_000);
+        const starts = RACERS * STARTS_PER_RACER;
+        expect(tally, pool.stderr()).toEqual({
+          trials: TRIALS,
+          oneWinner: TRIALS,
+          winnerIsActive: TRIALS,
+          refusedAsConflict: TRIALS * (starts - 1),
+          other: [],
+        });
+      },
+      HAMMER_TIMEOUT_MS,
+    );
 
     it('loses no write that lost a race but still holds: it appends after the winner', async () => {
       const dbName = freshDatabase();
