@@ -8,11 +8,11 @@ import type { KindProvider } from '@slipway/domain';
 export function stepFaultFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_ENV !== 'test') return undefined;
   const fault = env.SLIPWAY_FAULT || undefined;
-  // `http:<name>` belongs to the HTTP layer's fault points (apps/api/src/fault-point.ts).
+  // `http:<name>` and `mongo:<name>` are the HTTP layer's and the MongoDB store's fault points.
   return fault && OTHER_LAYERS.some((prefix) => fault.startsWith(prefix)) ? undefined : fault;
 }
 
-const OTHER_LAYERS = ['http:'];
+const OTHER_LAYERS = ['http:', 'mongo:'];
 
 /**
  * Makes the process die with SIGKILL as the named step starts (after the walker recorded its
