@@ -80,6 +80,7 @@ describe('the import allowlist refuses', () => {
     ['a dynamic import', 'packages/persistence/src/x.ts', "const m = await import('bullmq');"],
     ['a re-export', 'packages/domain/src/index.ts', "export * from '@slipway/persistence';"],
     ['a devDependency in production code', 'packages/ops/src/local/x.ts', "import { it } from 'vitest';"],
+    ['a devDependency in a testing/ folder inside src/', 'packages/ops/src/testing/x.ts', "import 'vitest';"],
     [
       'a deep relative import into another workspace',
       'test/engine/x.test.ts',

@@ -29,10 +29,10 @@ export function ownerOf(path: string, all: Workspace[]): Workspace {
 }
 
 /**
- * Test code may also import the workspace's devDependencies: test files, `testing/` entry points
- * (excluded from the build), `support/` folders, and all of the root package and of the workspaces
- * marked `slipway.tooling` (tests and benchmarks that never ship, so their packages stay out of a
- * production install).
+ * Test code may also import the workspace's devDependencies: test files, the workspace's
+ * `testing/` folder (its testing entry points, beside `src/` and outside the build), and all of the
+ * root package and of the workspaces marked `slipway.tooling` (tests and benchmarks that never
+ * ship, so their packages stay out of a production install).
  */
 export function isTestCode(path: string, owner: Workspace): boolean {
   const inside = owner.dir ? path.slice(owner.dir.length + 1) : path;
@@ -40,7 +40,7 @@ export function isTestCode(path: string, owner: Workspace): boolean {
     owner.dir === '' ||
     owner.manifest.slipway?.tooling === true ||
     /\.test\.[cm]?[jt]s$/.test(inside) ||
-    /(^|\/)(testing|support)\//.test(inside)
+    inside.startsWith('testing/')
   );
 }
 
