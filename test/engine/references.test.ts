@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithService, findMongo, uniqueDatabaseName } from '@slipway/acceptance/support/services';
 import {
   assembleEngine,
   bindKind,
@@ -17,7 +18,6 @@ import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { MongoClient } from 'mongodb';
 import { monotonicFactory } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, uniqueDatabaseName } from '../support/services';
 
 const ADMIN: Principal = { id: 'alice', permissions: ['admin'] };
 
@@ -196,7 +196,7 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
       const imageId = await builtImage('img');
       const clusterId = await clusterOn(imageId, 'c');
       const cluster = scripted.providers.cluster;
-      cluster.steps.launch = async () => ({ ok: false, error: { code: 'boom', message: 'no' } });
+      cluster.steps.launch = async () => ({ ok: false, error: { code: 'launch_failed', message: 'no' } });
       await service.requestRun('cluster', clusterId, { target: 'ready' }, ADMIN);
       await executor.idle();
       expect((await store.getResource(clusterId))?.state).toBe('failed');

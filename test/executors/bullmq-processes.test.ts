@@ -4,6 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  describeWithService,
+  findMongo,
+  type OwnRedis,
+  ownRedis,
+  type ServiceLookup,
+  uniqueDatabaseName,
+} from '@slipway/acceptance/support/services';
+import {
   assembleEngine,
   bindKind,
   imageKind,
@@ -12,26 +20,13 @@ import {
   type Run,
 } from '@slipway/domain';
 import { BullmqExecutor } from '@slipway/ops';
+import { effectLedgerProvider, HOLD_LABEL, type LedgerEntry, readLedger } from '@slipway/ops/testing';
 import { MongoStore } from '@slipway/persistence';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { monotonicFactory } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, onTestFailed } from 'vitest';
-import {
-  effectLedgerProvider,
-  HOLD_LABEL,
-  type LedgerEntry,
-  readLedger,
-} from '../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
-import {
-  describeWithService,
-  findMongo,
-  type OwnRedis,
-  ownRedis,
-  type ServiceLookup,
-  uniqueDatabaseName,
-} from '../support/services';
 import type { WorkerProcessConfig } from './support/worker-process-config';
 import { type WorkerProcess, WorkerProcesses } from './support/worker-processes';
 

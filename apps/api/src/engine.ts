@@ -15,7 +15,7 @@ import type { SlipwayConfig } from './config';
 import { KIND_MODULES, type KindModule, type ReconcileContext, type RouteContext } from './kinds/index';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
-export interface Engine extends AssembledEngine {
+export interface Engine extends AssembledEngine<Store> {
   storeBackend: 'mongodb' | 'lmdb';
   /** The registered modules, for their extra routes. */
   modules: readonly KindModule[];

@@ -3,9 +3,9 @@
 // SIGTERM closes it gracefully; the tests also kill it with SIGKILL.
 import { assembleEngine, bindKind, imageKind } from '@slipway/domain';
 import { BullmqWorker, bindingsWithStepFault } from '@slipway/ops';
+import { effectLedgerProvider } from '@slipway/ops/testing';
 import { MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
-import { effectLedgerProvider } from '../../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
 import { WORKER_CONFIG_ENV, type WorkerProcessConfig } from './worker-process-config';
 
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV]!) as WorkerProcessConfig;

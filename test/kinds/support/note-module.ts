@@ -78,19 +78,19 @@ export function localNoteProvider(dataDir: string): ProviderFor<typeof noteKind>
         // Proved, not assumed: the file says what the spec says.
         return (await read(resource.id)) === resource.spec.text
           ? succeeded({ file: fileOf(dataDir, resource.id), bytes: resource.spec.text.length })
-          : failed('write_failed', 'The file does not hold the text after writing it.');
+          : failed('verification_failed', 'The file does not hold the text after writing it.');
       },
       async check({ resource }) {
         const text = await read(resource.id);
         return text === resource.spec.text
           ? succeeded({ matches: true })
-          : failed('check_failed', `The file holds ${JSON.stringify(text)}.`);
+          : failed('verification_failed', `The file holds ${JSON.stringify(text)}.`);
       },
       async erase({ resource }) {
         await rm(fileOf(dataDir, resource.id), { force: true });
         return (await read(resource.id)) === null
           ? succeeded()
-          : failed('erase_failed', 'The file is still there.');
+          : failed('destroy_failed', 'The file is still there.');
       },
     },
   };

@@ -8,8 +8,8 @@ import {
   type ProviderFor,
   type RegisteredKind,
   type ResourceService,
+  type ResourceStore,
   type StepHook,
-  type Store,
 } from '@slipway/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SlipwayConfig } from '../config';
@@ -20,12 +20,12 @@ export interface BackendEnvironment {
   /** What relative paths in the config resolve against; the process's by default. */
   cwd: string | undefined;
   /** For providers that read other resources (a cluster reads its image). */
-  store: Store;
+  store: ResourceStore;
 }
 
 /** What start-up reconciliation is given: it runs in the API process once runs are recovered. */
 export interface ReconcileContext {
-  store: Store;
+  store: ResourceStore;
   log(details: Record<string, unknown>, message: string): void;
 }
 

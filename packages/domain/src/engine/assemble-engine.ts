@@ -3,13 +3,14 @@ import { KindRegistry } from '../kinds/kind-registry';
 import { type Clock, systemClock } from '../ports/clock';
 import type { Executor } from '../ports/executor';
 import type { KindProvider } from '../ports/provider';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 import { ResourceService } from '../services/resource-service';
 import { RunWalker } from './run-walker';
 import { hookProblems, type StepHook } from './step-hooks';
 
 export interface EngineParts {
-  store: Store;
+  store: ResourceStore & RunStore;
   /** Each registered kind with its provider (`bindKind`), in the order they are listed. */
   bindings: readonly KindBinding[];
   /** Hooks kinds register into other kinds' steps. */
@@ -21,8 +22,8 @@ export interface EngineParts {
 }
 
 /** The wired engine: what the API, the workers, the tests and the benchmarks each walk runs with. */
-export interface AssembledEngine {
-  store: Store;
+export interface AssembledEngine<S extends ResourceStore & RunStore = ResourceStore & RunStore> {
+  store: S;
   kinds: KindRegistry;
   providers: ReadonlyMap<string, KindProvider>;
   hooks: readonly StepHook[];
@@ -46,7 +47,9 @@ export class BindingError extends Error {
  * types cannot catch) and throws `BindingError` listing every mismatch, so a misnamed step stops
  * the process at start instead of failing a run with `no_provider` later.
  */
-export function assembleEngine(parts: EngineParts): AssembledEngine {
+export function assembleEngine<S extends ResourceStore & RunStore>(
+  parts: EngineParts & { store: S },
+): AssembledEngine<S> {
   const problems: string[] = [];
   const names = new Set<string>();
   for (const binding of parts.bindings) {

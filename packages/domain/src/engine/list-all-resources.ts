@@ -1,10 +1,10 @@
 import type { AnyKindDefinition, SpecOf } from '../kinds/kind-definition';
 import type { Resource } from '../model/resource';
-import type { ResourceQuery, Store } from '../ports/store';
+import type { ResourceQuery, ResourceStore } from '../ports/resource-store';
 
 /** Every resource matching `query`, following the store's pages to the end. */
 export async function listAllResources(
-  store: Store,
+  store: ResourceStore,
   query: Omit<ResourceQuery, 'limit' | 'cursor'>,
 ): Promise<Resource[]> {
   const all: Resource[] = [];
@@ -22,7 +22,7 @@ export async function listAllResources(
  * holds only resources whose spec passed their kind's schema at create and patch.
  */
 export async function listAllOfKind<K extends AnyKindDefinition>(
-  store: Store,
+  store: ResourceStore,
   kind: K,
   query: Omit<ResourceQuery, 'kind' | 'limit' | 'cursor'> = {},
 ): Promise<Resource<SpecOf<K>>[]> {

@@ -1,11 +1,12 @@
 import type { KindRegistry } from '../kinds/kind-registry';
 import type { Clock } from '../ports/clock';
 import type { KindProvider } from '../ports/provider';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 import type { StepHook } from './step-hooks';
 
 export interface RunWalkerOptions {
-  store: Store;
+  store: ResourceStore & RunStore;
   kinds: KindRegistry;
   /** The provider serving each kind, by kind name. */
   providers: ReadonlyMap<string, KindProvider>;

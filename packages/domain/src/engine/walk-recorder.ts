@@ -5,7 +5,7 @@ import type { Resource } from '../model/resource';
 import type { Run, RunError, RunStatus } from '../model/run';
 import type { TransitionOutcome } from '../model/transition';
 import type { Clock } from '../ports/clock';
-import type { Store } from '../ports/store';
+import type { RunStore } from '../ports/run-store';
 import type { LogExcerpt } from './log-excerpt';
 import { redactSecrets } from './redact-secrets';
 
@@ -13,7 +13,7 @@ const ACTIVE: readonly RunStatus[] = ['queued', 'running', 'cancelling'];
 
 /** What a walk writes: each state change as one recorded transition, and the run's end. */
 export class WalkRecorder {
-  constructor(private readonly options: { store: Store; clock: Clock; newId: () => string }) {}
+  constructor(private readonly options: { store: RunStore; clock: Clock; newId: () => string }) {}
 
   async record(
     run: Run,

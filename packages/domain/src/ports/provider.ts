@@ -1,3 +1,4 @@
+import type { RunErrorCode } from '../errors/error-catalog';
 import type { AnyKindDefinition, SpecOf, StepOf } from '../kinds/kind-definition';
 import type { Resource } from '../model/resource';
 import type { Run } from '../model/run';
@@ -23,7 +24,7 @@ export interface StepContext<Spec = Record<string, unknown>> {
 
 export type StepOutcome =
   | { ok: true; outputs: Record<string, unknown> }
-  | { ok: false; error: { code: string; message: string }; outputs?: Record<string, unknown> };
+  | { ok: false; error: { code: RunErrorCode; message: string }; outputs?: Record<string, unknown> };
 
 export type StepHandler<Spec> = (context: StepContext<Spec>) => Promise<StepOutcome>;
 
@@ -50,7 +51,7 @@ export function succeeded(outputs: Record<string, unknown> = {}): StepOutcome {
   return { ok: true, outputs };
 }
 
-export function failed(code: string, message: string, outputs?: Record<string, unknown>): StepOutcome {
+export function failed(code: RunErrorCode, message: string, outputs?: Record<string, unknown>): StepOutcome {
   return outputs ? { ok: false, error: { code, message }, outputs } : { ok: false, error: { code, message } };
 }
 

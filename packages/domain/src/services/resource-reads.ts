@@ -1,7 +1,7 @@
 import { exclusiveGroup, exclusiveHolders } from '../engine/exclusive-holders';
 import type { Principal } from '../model/principal';
 import type { Page, Resource } from '../model/resource';
-import type { ResourceQuery } from '../ports/store';
+import type { ResourceQuery } from '../ports/resource-store';
 import type { ServiceContext } from './service-context';
 
 /** Reading resources: as stored, and what is observed of them now. */

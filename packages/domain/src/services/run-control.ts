@@ -3,7 +3,7 @@ import { hasPermission, type Principal } from '../model/principal';
 import type { Page } from '../model/resource';
 import { isTerminalRunStatus, type Run } from '../model/run';
 import type { Transition } from '../model/transition';
-import type { TransitionQuery } from '../ports/store';
+import type { TransitionQuery } from '../ports/run-store';
 import type { ServiceContext } from './service-context';
 
 /** Following and stopping runs, and reading the audit trail. */

@@ -6,10 +6,11 @@ import type { Run } from '../model/run';
 import type { Clock } from '../ports/clock';
 import type { Executor } from '../ports/executor';
 import type { KindProvider } from '../ports/provider';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 
 export interface ResourceServiceOptions {
-  store: Store;
+  store: ResourceStore & RunStore;
   kinds: KindRegistry;
   providers: ReadonlyMap<string, KindProvider>;
   executor: Executor;
@@ -29,7 +30,7 @@ export interface RequestMeta {
 export class ServiceContext {
   constructor(readonly options: ResourceServiceOptions) {}
 
-  get store(): Store {
+  get store(): ResourceStore & RunStore {
     return this.options.store;
   }
 

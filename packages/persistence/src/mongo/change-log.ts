@@ -7,6 +7,11 @@ export interface Head {
   pos: number;
   resource: ResourceSnapshot;
   projectedPos: number;
+  /**
+   * The first change the projections may lack: the one after `projectedPos`, or, when a slow
+   * writer set the projection back below where the log has been pruned since, the oldest kept.
+   */
+  applyFrom: number;
 }
 
 /**
@@ -31,11 +36,66 @@ export async function readHead(collections: MongoCollections, resourceId: string
   const projected = await collections.resources.findOne({ _id: resourceId });
   if (!projected) return null;
   let resource = projected;
+  let applyFrom: number | null = null;
   for (;;) {
-    const next = await readChange(collections, resourceId, resource.pos + 1);
-    if (!next) return { pos: resource.pos, resource, projectedPos: projected.pos };
+    const next = await nextChange(collections, resourceId, resource.pos);
+    if (!next) {
+      return {
+        pos: resource.pos,
+        resource,
+        projectedPos: projected.pos,
+        applyFrom: applyFrom ?? projected.pos + 1,
+      };
+    }
+    applyFrom ??= next.pos;
     resource = next.resource;
   }
+}
+
+/**
+ * The change to read on with after position `pos`, or null when `pos` is the head. Usually the one
+ * at `pos + 1`. But the log may have been pruned past `pos` (a slow writer set a projection back
+ * below the part pruned since): then `pos + 1` is gone although the log goes on, and so is `pos`
+ * itself, which the log always keeps while it is the position the resource document shows or any
+ * later one. Reading `pos + 1` first and `pos` second, while pruning deletes in ascending order,
+ * makes "both missing" the sign: had `pos + 1` been pruned before the first read, `pos` would have
+ * been pruned before that too. Then the walk goes on at the oldest change kept. Position 0 (the
+ * resource as created) has no change, and nothing ever sets a projection back to it.
+ */
+export async function nextChange(
+  collections: MongoCollections,
+  resourceId: string,
+  pos: number,
+): Promise<ChangeDocument | null> {
+  const next = await readChange(collections, resourceId, pos + 1);
+  if (next) return next;
+  if (pos === 0 || (await readChange(collections, resourceId, pos))) return null;
+  return oldestKept(collections, resourceId, pos + 1);
+}
+
+/** Where the resource's pruned log starts, as far as the hint knows (it may lag the real start). */
+export async function prunedBelow(collections: MongoCollections, resourceId: string): Promise<number | null> {
+  return (await collections.prunedLogs.findOne({ _id: resourceId }))?.below ?? null;
+}
+
+/** A walk longer than this over missing changes means the log was deleted, not pruned. */
+const MAX_GAP = 10_000;
+
+/**
+ * The first change at or after `from` that the log still holds, once the caller knows the log was
+ * pruned past `from`: the newest change is never pruned, so the walk ends there at the latest.
+ */
+async function oldestKept(
+  collections: MongoCollections,
+  resourceId: string,
+  from: number,
+): Promise<ChangeDocument> {
+  const start = Math.max(from, (await prunedBelow(collections, resourceId)) ?? from);
+  for (let pos = start; pos < start + MAX_GAP; pos++) {
+    const change = await readChange(collections, resourceId, pos);
+    if (change) return change;
+  }
+  throw new Error(`changes: the log of resource ${resourceId} has no change from position ${start} on`);
 }
 
 /**

@@ -3,6 +3,8 @@ import { type Resource, type Run, SlipwayError, type Transition } from '@slipway
 import { type ChangeDocument, type ChangeOp, changeId, type ResourceSnapshot } from './change-document';
 import { appendChange, type Head } from './change-log';
 import { currentHead } from './current-head';
+import { faultPoint } from './fault-point';
+import { PRUNE_EVERY, pruneLog } from './log-pruning';
 import type { MongoCollections } from './mongo-collections';
 import { advanceProjections } from './projections';
 import { holdsName, toResourceDocument } from './resource-mapper';
@@ -46,7 +48,8 @@ export async function writeChange<T>(
     if (!head) throw new Error(`writeChange: resource ${resourceId} has no head to append after`);
     const change = buildChange(head, decision.change);
     if (await appendChange(collections, change)) {
-      await advanceProjections(collections, resourceId, change.pos, change);
+      faultPoint('mongo:after-append');
+      await projectCommitted(collections, change);
       return decision.result;
     }
     await pause(attempt);
@@ -55,6 +58,23 @@ export async function writeChange<T>(
     'version_conflict',
     `Resource ${resourceId} kept changing while this request tried to write; retry it.`,
   );
+}
+
+/**
+ * The change is committed once appended: it is the answer to every read of the resource from now
+ * on, whatever happens to its projections. So a failure while projecting (another writer's write
+ * colliding, the server going away) must not turn the committed write into an error for its
+ * caller; the projections stay behind exactly as after a crash here, and are brought up to date by
+ * the next read or write of the resource or by the recovery sweep.
+ */
+async function projectCommitted(collections: MongoCollections, change: ChangeDocument): Promise<void> {
+  try {
+    await advanceProjections(collections, change.resourceId, change.pos, change);
+    // Everything up to this change was projected before it was appended, and from it on just now.
+    if (change.pos % PRUNE_EVERY === 0) await pruneLog(collections, change.resourceId, change.pos);
+  } catch {
+    // Deliberately dropped; see above. The next reader of this resource meets the same failure if it lasts.
+  }
 }
 
 /** The log entry for `intent` at the position after `head`. */

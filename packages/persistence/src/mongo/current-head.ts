@@ -9,8 +9,8 @@ import { advanceProjections } from './projections';
  */
 export async function currentHead(collections: MongoCollections, resourceId: string): Promise<Head | null> {
   const head = await readHead(collections, resourceId);
-  if (head && head.projectedPos < head.pos) {
-    await advanceProjections(collections, resourceId, head.projectedPos + 1);
+  if (head && head.applyFrom <= head.pos) {
+    await advanceProjections(collections, resourceId, head.applyFrom);
   }
   return head;
 }

@@ -9,6 +9,12 @@ export interface SettingDocument {
   value: string;
 }
 
+/** How far a resource's change log has been pruned: every change below `below` is gone. */
+export interface PrunedLogDocument {
+  _id: string;
+  below: number;
+}
+
 /**
  * `changes` is the source of truth for resources and runs; `resources`, `runs` and `transitions`
  * are projections of it, kept for lookups by id and for listing and audit queries.
@@ -18,6 +24,10 @@ export interface MongoCollections {
   resources: Collection<ResourceSnapshot>;
   runs: Collection<RunDocument>;
   transitions: Collection<TransitionDocument>;
+  /** Per resource, where its pruned log now starts: a hint that spares walking the gap. */
+  prunedLogs: Collection<PrunedLogDocument>;
+  /** Every run whose finish was pruned from the log, as it finished: insert-only, so never set back. */
+  finishedRuns: Collection<RunDocument>;
   idempotency: Collection<IdempotencyDocument>;
   settings: Collection<SettingDocument>;
 }
@@ -28,6 +38,8 @@ export function collectionsOf(db: Db): MongoCollections {
     resources: db.collection<ResourceSnapshot>('resources'),
     runs: db.collection<RunDocument>('runs'),
     transitions: db.collection<TransitionDocument>('transitions'),
+    prunedLogs: db.collection<PrunedLogDocument>('prunedLogs'),
+    finishedRuns: db.collection<RunDocument>('finishedRuns'),
     idempotency: db.collection<IdempotencyDocument>('idempotency'),
     settings: db.collection<SettingDocument>('settings'),
   };

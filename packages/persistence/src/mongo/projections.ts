@@ -1,8 +1,9 @@
 import type { ChangeDocument } from './change-document';
-import { readChange } from './change-log';
+import { nextChange } from './change-log';
 import { isDuplicateKey } from './driver-errors';
 import type { MongoCollections } from './mongo-collections';
 import type { TransitionDocument } from './transition-mapper';
+import { upsertById } from './upsert-by-id';
 
 /**
  * Applies the resource's changes to the projections in log order, from `fromPos` until the log
@@ -22,12 +23,16 @@ export async function advanceProjections(
   fromPos: number,
   known?: ChangeDocument,
 ): Promise<void> {
-  let change = known?.pos === fromPos ? known : await readChange(collections, resourceId, fromPos);
+  let change = known?.pos === fromPos ? known : await nextChange(collections, resourceId, fromPos - 1);
+  const written = new Set<string>();
+  let previous: number | null = null;
   while (change) {
+    if (previous !== null && change.pos !== previous + 1) await restoreRuns(collections, written, change);
+    previous = change.pos;
     if (change.transition) await insertTransition(collections, change.transition);
     if (change.run) {
-      const { _id, ...run } = change.run;
-      await collections.runs.replaceOne({ _id }, run, { upsert: true });
+      await upsertById(collections.runs, change.run);
+      written.add(change.run._id);
     }
     const { _id, ...resource } = change.resource;
     try {
@@ -37,8 +42,28 @@ export async function advanceProjections(
       // and taken since. The newer changes this loop goes on to apply are what count.
       if (!isDuplicateKey(error)) throw error;
     }
-    change = await readChange(collections, resourceId, change.pos + 1);
+    // Past a pruned gap too: a writer that set the projections back below it repairs them itself.
+    change = await nextChange(collections, resourceId, change.pos);
   }
+}
+
+/**
+ * This writer went on past a pruned gap, so the run versions it wrote before the gap may be older
+ * than the ones the gap held, which it will not see. Each such run is either active at the change
+ * after the gap (its snapshot has the run as it was then, and the changes from there on follow) or
+ * finished in the gap, and then pruning recorded it in `finishedRuns`.
+ */
+async function restoreRuns(
+  collections: MongoCollections,
+  written: Set<string>,
+  after: ChangeDocument,
+): Promise<void> {
+  for (const id of written) {
+    const active = after.resource.activeRun;
+    const restored = active?._id === id ? active : await collections.finishedRuns.findOne({ _id: id });
+    if (restored) await upsertById(collections.runs, restored);
+  }
+  written.clear();
 }
 
 async function insertTransition(

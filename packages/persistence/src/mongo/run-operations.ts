@@ -16,7 +16,7 @@ import {
   resourceFreedBy,
 } from '../rules/run-rules';
 import type { ResourceSnapshot } from './change-document';
-import { readChange } from './change-log';
+import { prunedBelow, readChange } from './change-log';
 import { type Decision, writeChange } from './change-writer';
 import { currentHead } from './current-head';
 import type { MongoCollections } from './mongo-collections';
@@ -45,7 +45,9 @@ export async function startRun(collections: MongoCollections, run: Run): Promise
 /**
  * A run that is not finished is its resource's active run, so the resource's head (read from the
  * log) answers for it. A finished run never changes again, so its projection answers, unless the
- * projection has not seen the finish yet; then the log since the projection's position does.
+ * projection has not seen the finish yet or a slow writer set it back; then the log since the
+ * projection's position does, or, when the finish has been pruned from the log, the record pruning
+ * kept of it (read after the log: pruning records a finish before it deletes it).
  */
 export async function getRun(collections: MongoCollections, id: string): Promise<Run | null> {
   const projected = await collections.runs.findOne({ _id: id });
@@ -53,7 +55,9 @@ export async function getRun(collections: MongoCollections, id: string): Promise
   if (isTerminalRunStatus(projected.status)) return toRun(projected);
   const head = await currentHead(collections, projected.resourceId);
   if (head?.resource.activeRun?._id === id) return toRun(head.resource.activeRun);
-  const finished = head ? await runInLog(collections, head.resource, projected) : null;
+  const finished =
+    (head ? await runInLog(collections, head.resource, projected) : null) ??
+    (await collections.finishedRuns.findOne({ _id: id }));
   return toRun(finished ?? projected);
 }
 
@@ -130,7 +134,9 @@ async function runInLog(
   projected: RunDocument,
 ): Promise<RunDocument | null> {
   let latest: RunDocument | null = null;
-  for (let pos = projected.rev + 1; pos <= head.pos; pos++) {
+  // Below the hint the log is gone; what it held of this run is in finishedRuns.
+  const from = Math.max(projected.rev + 1, (await prunedBelow(collections, head._id)) ?? 0);
+  for (let pos = from; pos <= head.pos; pos++) {
     const change = await readChange(collections, head._id, pos);
     if (change?.run?._id === projected._id) latest = change.run;
   }

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterSpec } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
+import { clusterContext } from '../../../testing/local/cluster/cluster-context';
+import { outputsOf, useClusterSandbox } from '../../../testing/local/cluster/cluster-sandbox';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { freePort } from './free-port';
 import type { LocalClusterProvider } from './local-cluster-provider';
-import { clusterContext } from './testing/cluster-context';
-import { outputsOf, useClusterSandbox } from './testing/cluster-sandbox';
 
 interface Promoted {
   service: string;
