@@ -92,6 +92,12 @@ describe('the import allowlist refuses', () => {
       "import { poll } from '../../test/acceptance/support/poll';",
     ],
     [
+      'a testing helper in production code',
+      'packages/ops/src/local/x.ts',
+      "import { stepContext } from '../../testing/local/step-context';",
+    ],
+    ['a testing entry point in production code', 'apps/api/src/x.ts', "import '@slipway/ops/testing';"],
+    [
       'a relative import into the root package',
       'packages/ops/src/x.test.ts',
       "import '../../../test/support/x';",

@@ -74,7 +74,8 @@ export function importOffences(files: SourceFile[], all: Workspace[]): string[] 
   for (const file of files) {
     const owner = ownerOf(file.path, all);
     const where = owner.dir || '(root)';
-    const allowed = declared(owner.manifest, isTestCode(file.path, owner));
+    const testCode = isTestCode(file.path, owner);
+    const allowed = declared(owner.manifest, testCode);
     const builtins = declaredBuiltins(owner.manifest);
     for (const specifier of importsOf(file)) {
       if (specifier.startsWith('.') || specifier.startsWith('/')) {
@@ -84,6 +85,8 @@ export function importOffences(files: SourceFile[], all: Workspace[]): string[] 
           offences.push(
             `${file.path} imports ${specifier}: a relative path into ${targetOwner.dir || 'the root package'}; import ${targetOwner.manifest.name} (or its testing entry point) instead`,
           );
+        } else if (!testCode && isTestCode(target, owner)) {
+          offences.push(`${file.path} imports ${specifier}: production code importing test code`);
         }
         continue;
       }
@@ -98,6 +101,10 @@ export function importOffences(files: SourceFile[], all: Workspace[]): string[] 
         continue;
       }
       const name = packageNameOf(specifier);
+      if (!testCode && /^@slipway\/[^/]+\/testing(?:\/|$)/.test(specifier)) {
+        offences.push(`${file.path} imports ${specifier}: production code importing a testing entry point`);
+        continue;
+      }
       if (name === owner.manifest.name) continue;
       if (allowed.has(name)) continue;
       if (owner.dir === '' && names.has(name)) continue;
