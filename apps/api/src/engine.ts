@@ -12,7 +12,7 @@ import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
-import { KIND_MODULES, type KindModule, type ReconcileContext, type RouteContext } from './kinds/index';
+import { KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
 export interface Engine extends AssembledEngine<Store> {
@@ -32,8 +32,6 @@ export interface EngineOptions {
   /** Which provider of each kind to use. @defaultValue 'local' */
   backend?: string;
 }
-
-export type { RouteContext };
 
 /**
  * The composition root shared by the API, the workers and the benchmarks: opens the store
@@ -75,7 +73,7 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
   const environment = { config, cwd: options.cwd, store };
   const started = modules.map((module) => module.backends[backend]!(environment));
   const bindings = withFaultAndInstruments(
-    started.map((backend_) => backend_.binding),
+    started.map((bound) => bound.binding),
     options,
   );
   const id = monotonicFactory();
@@ -91,7 +89,7 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
     storeBackend: config.mongoUrl ? 'mongodb' : 'lmdb',
     modules,
     async reconcile(context) {
-      for (const backend_ of started) await backend_.reconcile?.({ ...context, store });
+      for (const bound of started) await bound.reconcile?.({ ...context, store });
     },
   };
 }
