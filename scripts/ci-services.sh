@@ -147,7 +147,7 @@ ping_redis() {
 # Persistence as production wants it for BullMQ: AOF so a restart keeps the queue, no RDB
 # snapshots, and noeviction so Redis refuses writes instead of silently dropping jobs. (The test
 # that restarts Redis mid-batch runs a Redis of its own with the same settings, so that its restart
-# disturbs no other suite: see ownRedis in test/support/services.ts.)
+# disturbs no other suite: see ownRedis in test/acceptance/support/services.ts.)
 write_redis_config() {
   mkdir -p "$REDIS_DIR"
   cat >"$REDIS_DIR/redis.conf" <<CONF

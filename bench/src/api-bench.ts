@@ -5,8 +5,8 @@ import {
   helloImageSpec,
   requestBuild,
   waitForRun,
-} from '../../test/acceptance/support/image-api';
-import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from '../../test/acceptance/support/slipway-process';
+} from '@slipway/acceptance/support/image-api';
+import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from '@slipway/acceptance/support/slipway-process';
 import { startChildServer } from './child-server';
 import { type LoadShape, type Measurement, measure } from './measure';
 

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../test/acceptance/support/slipway-process';
+import { REPO_ROOT } from '@slipway/acceptance/support/slipway-process';
 import { type ApiBenchResult, runApiBench } from './api-bench';
 import type { LoadShape } from './measure';
 import { RUNS_RATIO_GOAL, runRunsBench } from './runs-bench';

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor } from '@slipway/domain';
 import { BullmqExecutor, BullmqWorker, InlineExecutor } from '@slipway/ops';
+import { ADMIN, EngineFixture } from '@slipway/ops/testing';
 import { LmdbStore } from '@slipway/persistence';
 import { Queue, Worker } from 'bullmq';
-import { ADMIN, EngineFixture } from '../../packages/ops/src/executors/contract/engine-fixture';
 
 const SPEC = { source: '/src', build: 'make' };
 

@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '@slipway/acceptance/support/cluster-api';
+import { killProcessesWithin } from '@slipway/acceptance/support/process-table';
+import { REPO_ROOT } from '@slipway/acceptance/support/slipway-process';
+import { createSlipway, loadConfig, type Slipway } from '@slipway/api';
 import { clusterKind, type KindProvider, KindRegistry, type Run, type Transition } from '@slipway/domain';
-import { createSlipway, type Slipway } from '../../apps/api/src/compose';
-import { loadConfig } from '../../apps/api/src/config';
-import { freePort } from '../../test/acceptance/support/cluster-api';
-import { killProcessesWithin } from '../../test/acceptance/support/process-table';
-import { REPO_ROOT } from '../../test/acceptance/support/slipway-process';
 
 const TOKEN = 'bench-admin-token-0123456789';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, uniqueDatabaseName } from '../support/services';
 import {
   createImage,
   getImage,
@@ -10,6 +9,7 @@ import {
   transitionsOf,
   waitForRun,
 } from './support/image-api';
+import { describeWithService, findMongo, uniqueDatabaseName } from './support/services';
 import {
   type ApiResponse,
   type JsonObject,

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, uniqueDatabaseName } from '../support/services';
 import { helloImageSpec } from './support/image-api';
 import { pollUntil } from './support/poll';
+import { describeWithService, findMongo, uniqueDatabaseName } from './support/services';
 import { SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 const mongo = await findMongo();

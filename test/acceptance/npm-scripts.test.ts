@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from '../support/services';
 import { createImage, helloImageSpec, requestBuild, waitForRun } from './support/image-api';
 import { OutputBuffer } from './support/output-buffer';
 import { pollUntil } from './support/poll';
 import { acceptsConnections } from './support/port-probe';
 import { killProcessesWithin, processesCarrying, processesWithin } from './support/process-table';
+import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from './support/services';
 import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**

@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createImage, getImage, helloImageSpec, transitionsOf, waitForRun } from './support/image-api';
+import { OutputBuffer } from './support/output-buffer';
+import { pollUntil } from './support/poll';
+import { killProcessesWithin } from './support/process-table';
 import {
   describeWithService,
   findMongo,
@@ -8,11 +12,7 @@ import {
   ownRedis,
   type ServiceLookup,
   uniqueDatabaseName,
-} from '../support/services';
-import { createImage, getImage, helloImageSpec, transitionsOf, waitForRun } from './support/image-api';
-import { OutputBuffer } from './support/output-buffer';
-import { pollUntil } from './support/poll';
-import { killProcessesWithin } from './support/process-table';
+} from './support/services';
 import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from '../support/services';
 import { createImage, helloImageSpec, transitionsOf, waitForRun } from './support/image-api';
 import { OutputBuffer } from './support/output-buffer';
 import { pollUntil } from './support/poll';
 import { killProcessesWithin } from './support/process-table';
+import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from './support/services';
 import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**

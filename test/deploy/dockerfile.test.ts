@@ -5,9 +5,9 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { OutputBuffer } from '@slipway/acceptance/support/output-buffer';
+import { pollUntil } from '@slipway/acceptance/support/poll';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutputBuffer } from '../acceptance/support/output-buffer';
-import { pollUntil } from '../acceptance/support/poll';
 import {
   execForm,
   flagsOf,

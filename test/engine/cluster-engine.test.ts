@@ -2,20 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  assembleEngine,
+  bindKind,
   clusterKind,
   failed,
   imageKind,
-  type KindProvider,
-  KindRegistry,
   type Principal,
+  type ProviderFor,
   type ResourceQuery,
-  ResourceService,
-  RunWalker,
+  type ResourceService,
   type StepContext,
   type StepOutcome,
   type Store,
   succeeded,
-  systemClock,
 } from '@slipway/domain';
 import { InlineExecutor } from '@slipway/ops';
 import { LmdbStore } from '@slipway/persistence';
@@ -39,7 +38,7 @@ function scriptedProviders() {
       if (name === 'verify') return verify(context);
       return name === 'promote' ? promote(context) : succeeded(outputs);
     };
-  const cluster: KindProvider = {
+  const cluster: ProviderFor<typeof clusterKind> = {
     backend: 'scripted',
     steps: {
       launch: step('launch', { instances: [{ pid: 1, port: 2 }] }),
@@ -48,15 +47,12 @@ function scriptedProviders() {
       destroy: step('destroy'),
     },
   };
-  const image: KindProvider = {
+  const image: ProviderFor<typeof imageKind> = {
     backend: 'scripted',
     steps: { build: step('build'), destroy: step('destroy') },
   };
   return {
-    providers: new Map([
-      ['image', image],
-      ['cluster', cluster],
-    ]),
+    bindings: [bindKind(imageKind, image), bindKind(clusterKind, cluster)],
     calls,
     verifyWith(next: typeof verify) {
       verify = next;
@@ -126,26 +122,12 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-cluster-engine-'));
   store = await LmdbStore.open({ path: join(dir, 'db') });
   scripted = scriptedProviders();
-  const kinds = new KindRegistry([imageKind, clusterKind]);
   const id = monotonicFactory();
   onLiveLookup = null;
   heldRun = null;
-  const walker = new RunWalker({
-    store: spied(store),
-    kinds,
-    providers: scripted.providers,
-    clock: systemClock,
-    newId: () => id(),
-  });
+  const { walker } = assembleEngine({ store: spied(store), bindings: scripted.bindings, newId: () => id() });
   executor = new InlineExecutor({ walker, store, concurrency: 2 });
-  service = new ResourceService({
-    store,
-    kinds,
-    providers: scripted.providers,
-    executor: gated,
-    clock: systemClock,
-    newId: () => id(),
-  });
+  service = assembleEngine({ store, bindings: scripted.bindings, newId: () => id() }).service(gated);
   const image = await service.create('image', { name: 'img', spec: { source: '/s', build: 'make' } }, ADMIN);
   await service.requestRun('image', image.id, { target: 'built' }, ADMIN);
   await executor.idle();
@@ -419,14 +401,12 @@ describe('clusters in the engine', () => {
     expect(await store.getRun(run.id)).toMatchObject({ status: 'running', step: 'verify', attempt: 1 });
 
     const id = monotonicFactory();
-    const limited = new RunWalker({
+    const limited = assembleEngine({
       store,
-      kinds: new KindRegistry([imageKind, clusterKind]),
-      providers: scripted.providers,
-      clock: systemClock,
+      bindings: scripted.bindings,
       newId: () => id(),
       maxAttempts: 1,
-    });
+    }).walker;
     const calls = scripted.calls.length;
     expect(await limited.walk(run.id, new AbortController().signal)).toMatchObject({
       status: 'failed',

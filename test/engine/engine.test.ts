@@ -2,18 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  assembleEngine,
+  bindKind,
   type Executor,
   failed,
   imageKind,
-  type KindProvider,
-  KindRegistry,
   type Principal,
-  ResourceService,
-  RunWalker,
+  type ProviderFor,
+  type ResourceService,
+  type RunWalker,
   SHUTDOWN,
   type StepContext,
   succeeded,
-  systemClock,
 } from '@slipway/domain';
 import { InlineExecutor } from '@slipway/ops';
 import { LmdbStore } from '@slipway/persistence';
@@ -29,7 +29,7 @@ function scriptedProvider() {
   let cleanups = 0;
   let behaviour: (context: StepContext) => Promise<ReturnType<typeof succeeded>> = async () =>
     succeeded({ path: '/x' });
-  const provider: KindProvider = {
+  const provider: ProviderFor<typeof imageKind> = {
     backend: 'scripted',
     steps: {
       build: async (context) => {
@@ -66,19 +66,15 @@ let executor: InlineExecutor;
 let service: ResourceService;
 
 function wire(executorOverride?: Executor) {
-  const kinds = new KindRegistry([imageKind]);
-  const providers = new Map([['image', scripted.provider]]);
   const id = monotonicFactory();
-  walker = new RunWalker({ store, kinds, providers, clock: systemClock, newId: () => id() });
-  executor = new InlineExecutor({ walker, store, concurrency: 2 });
-  service = new ResourceService({
+  const engine = assembleEngine({
     store,
-    kinds,
-    providers,
-    executor: executorOverride ?? executor,
-    clock: systemClock,
+    bindings: [bindKind(imageKind, scripted.provider)],
     newId: () => id(),
   });
+  walker = engine.walker;
+  executor = new InlineExecutor({ walker, store, concurrency: 2 });
+  service = engine.service(executorOverride ?? executor);
 }
 
 beforeEach(async () => {

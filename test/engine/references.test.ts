@@ -1,24 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithService, findMongo, uniqueDatabaseName } from '@slipway/acceptance/support/services';
 import {
+  assembleEngine,
+  bindKind,
   clusterKind,
   imageKind,
-  type KindProvider,
-  KindRegistry,
   type Principal,
-  ResourceService,
-  RunWalker,
+  type ProviderFor,
+  type ResourceService,
   type Store,
   succeeded,
-  systemClock,
 } from '@slipway/domain';
 import { InlineExecutor } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { MongoClient } from 'mongodb';
 import { monotonicFactory } from 'ulid';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, uniqueDatabaseName } from '../support/services';
 
 const ADMIN: Principal = { id: 'alice', permissions: ['admin'] };
 
@@ -30,7 +29,7 @@ const ADMIN: Principal = { id: 'alice', permissions: ['admin'] };
 function scriptedProviders() {
   const destroyed: string[] = [];
   const step = async () => succeeded();
-  const image: KindProvider = {
+  const image: ProviderFor<typeof imageKind> = {
     backend: 'scripted',
     steps: {
       build: step,
@@ -40,16 +39,14 @@ function scriptedProviders() {
       },
     },
   };
-  const cluster: KindProvider = {
+  const cluster: ProviderFor<typeof clusterKind> = {
     backend: 'scripted',
     steps: { launch: step, verify: step, promote: step, destroy: step },
   };
   return {
     destroyed,
-    providers: new Map([
-      ['image', image],
-      ['cluster', cluster],
-    ]),
+    providers: { image, cluster },
+    bindings: [bindKind(imageKind, image), bindKind(clusterKind, cluster)],
   };
 }
 
@@ -124,24 +121,14 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
       storeSetup = setup();
       store = await storeSetup.open();
       scripted = scriptedProviders();
-      const kinds = new KindRegistry([imageKind, clusterKind]);
       const id = monotonicFactory();
-      const walker = new RunWalker({
-        store,
-        kinds,
-        providers: scripted.providers,
-        clock: systemClock,
-        newId: () => id(),
-      });
+      const { walker } = assembleEngine({ store, bindings: scripted.bindings, newId: () => id() });
       executor = new InlineExecutor({ walker, store, concurrency: 4 });
-      service = new ResourceService({
+      service = assembleEngine({
         store: held(store),
-        kinds,
-        providers: scripted.providers,
-        executor,
-        clock: systemClock,
+        bindings: scripted.bindings,
         newId: () => id(),
-      });
+      }).service(executor);
     });
 
     afterEach(async () => {
@@ -208,8 +195,8 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
     it('a failed cluster holds its image: it could be launched again', async () => {
       const imageId = await builtImage('img');
       const clusterId = await clusterOn(imageId, 'c');
-      const cluster = scripted.providers.get('cluster')!;
-      cluster.steps.launch = async () => ({ ok: false, error: { code: 'boom', message: 'no' } });
+      const cluster = scripted.providers.cluster;
+      cluster.steps.launch = async () => ({ ok: false, error: { code: 'launch_failed', message: 'no' } });
       await service.requestRun('cluster', clusterId, { target: 'ready' }, ADMIN);
       await executor.idle();
       expect((await store.getResource(clusterId))?.state).toBe('failed');
@@ -223,7 +210,7 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
       const imageId = await builtImage('img');
       const other = await builtImage('other');
       const clusterId = await clusterOn(other, 'moving');
-      const image = scripted.providers.get('image')!;
+      const image = scripted.providers.image;
       let release: () => void = () => {};
       let called: () => void = () => {};
       const destroyCalled = new Promise<void>((resolve) => (called = resolve));
@@ -286,7 +273,7 @@ function describeReferences(name: string, setup: () => StoreSetup, races: number
         let destroyStarted: () => void = () => {};
         const started = new Promise<void>((resolve) => (destroyStarted = resolve));
         let finishDestroy: () => void = () => {};
-        const image = scripted.providers.get('image')!;
+        const image = scripted.providers.image;
         image.steps.destroy = () =>
           new Promise((resolve) => {
             finishDestroy = () => resolve(succeeded());

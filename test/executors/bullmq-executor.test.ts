@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithService, findRedis } from '@slipway/acceptance/support/services';
 import { type RunWalker, SHUTDOWN, SlipwayError, type Store } from '@slipway/domain';
 import { BullmqExecutor, BullmqWorker, type BullmqWorkerOptions } from '@slipway/ops';
 import {
@@ -10,12 +11,11 @@ import {
   Gate,
   lostQueue,
   untilAborted,
-} from '@slipway/ops/executor-contract';
+} from '@slipway/ops/testing/executor-contract';
 import { LmdbStore } from '@slipway/persistence';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeWithService, findRedis } from '../support/services';
 
 const redis = await findRedis();
 

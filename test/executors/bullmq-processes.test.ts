@@ -4,34 +4,29 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  imageKind,
-  KindRegistry,
-  type Principal,
-  ResourceService,
-  type Run,
-  systemClock,
-} from '@slipway/domain';
-import { BullmqExecutor } from '@slipway/ops';
-import { MongoStore } from '@slipway/persistence';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
-import { monotonicFactory } from 'ulid';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, onTestFailed } from 'vitest';
-import {
-  effectLedgerProvider,
-  HOLD_LABEL,
-  type LedgerEntry,
-  readLedger,
-} from '../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
-import {
   describeWithService,
   findMongo,
   type OwnRedis,
   ownRedis,
   type ServiceLookup,
   uniqueDatabaseName,
-} from '../support/services';
+} from '@slipway/acceptance/support/services';
+import {
+  assembleEngine,
+  bindKind,
+  imageKind,
+  type Principal,
+  type ResourceService,
+  type Run,
+} from '@slipway/domain';
+import { BullmqExecutor } from '@slipway/ops';
+import { effectLedgerProvider, HOLD_LABEL, type LedgerEntry, readLedger } from '@slipway/ops/testing';
+import { MongoStore } from '@slipway/persistence';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { monotonicFactory } from 'ulid';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it, onTestFailed } from 'vitest';
 import type { WorkerProcessConfig } from './support/worker-process-config';
 import { type WorkerProcess, WorkerProcesses } from './support/worker-processes';
 
@@ -87,16 +82,13 @@ describeWithService('BullMQ executor across worker processes', services, (mongoU
       idleTimeoutMs: 90_000,
     });
     const id = monotonicFactory();
-    service = new ResourceService({
+    service = assembleEngine({
       store,
-      kinds: new KindRegistry([imageKind]),
-      providers: new Map([
-        ['image', effectLedgerProvider({ ledgerFile, beforeEffectMs: 0, afterEffectMs: 0 })],
-      ]),
-      executor,
-      clock: systemClock,
+      bindings: [
+        bindKind(imageKind, effectLedgerProvider({ ledgerFile, beforeEffectMs: 0, afterEffectMs: 0 })),
+      ],
       newId: () => id(),
-    });
+    }).service(executor);
     onTestFailed(() => {
       process.stderr.write(`${workers.stderr()}\n`);
     });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineExecutor } from '@slipway/ops';
-import { describeExecutorContract } from '@slipway/ops/executor-contract';
+import { describeExecutorContract } from '@slipway/ops/testing/executor-contract';
 import { LmdbStore } from '@slipway/persistence';
 
 const dirs: string[] = [];

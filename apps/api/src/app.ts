@@ -9,9 +9,11 @@ import { installOpenApi } from './http/openapi';
 import { frameworkErrors, installProblemHandlers } from './http/problem-handlers';
 import { OneLinePerRequest } from './http/request-log';
 import { installValidatorCompilers } from './http/validator-compilers';
+import type { KindModule } from './kinds/kind-module';
 import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
+import { registerModuleRoutes } from './routes/module-routes';
 import type { QueueConsumers } from './routes/queue-consumers';
 import { registerRunRoutes } from './routes/run-routes';
 
@@ -24,6 +26,8 @@ export interface AppOptions {
   /** The run queue's workers, when separate worker processes walk the runs (BullMQ). */
   queue?: QueueConsumers;
   authenticator: Authenticator;
+  /** Kind modules whose extra routes to serve (`KindModule.routes`); none by default. */
+  modules?: readonly Pick<KindModule, 'kind' | 'routes'>[];
   /** pino options, or false for silence (tests). @defaultValue false */
   logger?: FastifyServerOptions['logger'];
 }
@@ -63,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, options.backends, options.queue);
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
+  await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);
   registerRunRoutes(app, options.service, options.queue);
   await app.ready();
   return app;

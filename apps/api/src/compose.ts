@@ -1,12 +1,4 @@
-import {
-  type ClusterSpec,
-  type Executor,
-  listAllResources,
-  type Resource,
-  ResourceService,
-  type Store,
-  systemClock,
-} from '@slipway/domain';
+import type { Executor, Store } from '@slipway/domain';
 import { BullmqExecutor, InlineExecutor } from '@slipway/ops';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
@@ -31,7 +23,7 @@ export async function createSlipway(
   options: { logger?: boolean | object } & EngineOptions = {},
 ): Promise<Slipway> {
   const engine = await openEngine(config, options);
-  const { store, kinds, providers, clusters, walker, newId } = engine;
+  const { store, kinds, walker } = engine;
   let app: FastifyInstance | null = null;
   const onError = (runId: string | null, error: unknown) =>
     app?.log.error({ err: error, runId }, 'run walk failed');
@@ -47,7 +39,7 @@ export async function createSlipway(
       })
     : new InlineExecutor({ walker, store, concurrency: config.concurrency, onError });
   const { authenticator, generatedToken } = await AdminTokenAuthenticator.bootstrap(store, config.adminToken);
-  const service = new ResourceService({ store, kinds, providers, executor, clock: systemClock, newId });
+  const service = engine.service(executor);
   const backends: BackendCheck[] = [
     { name: 'store', backend: engine.storeBackend, ping: () => store.ping() },
     executor instanceof BullmqExecutor
@@ -66,17 +58,14 @@ export async function createSlipway(
     backends,
     authenticator,
     ...(queue ? { queue } : {}),
+    modules: engine.modules,
     logger: options.logger ?? false,
   });
   // Inline: walks what a crash left unfinished. BullMQ: sweeps it back onto the queue for the workers.
   const recoveredRuns = await executor.recover();
-  // Balancers are detached and normally still up; this re-attaches each live service to its
-  // balancer (starting it again after a reboot) so traffic follows the store, not memory.
-  const restored = await clusters.restoreBalancers(
-    (await listAllResources(store, { kind: 'cluster', state: 'live' })) as Resource<ClusterSpec>[],
-  );
-  for (const outcome of restored) app.log.info({ balancer: outcome }, 'service balancer restored');
+  // Each module brings what outlives the API (a service's balancer) back in line with the store.
   const built = app;
+  await engine.reconcile({ log: (details, message) => built.log.info(details, message) });
   return {
     app: built,
     store,

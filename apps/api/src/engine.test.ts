@@ -1,9 +1,12 @@
 import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BindingError } from '@slipway/domain';
+import { Type } from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from './config';
 import { openEngine } from './engine';
+import { KIND_MODULES } from './kinds/index';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -26,5 +29,24 @@ describe('openEngine', () => {
         await engine.store.close();
       }
     }
+  });
+
+  it('refuses, naming the kind, a module without the chosen backend or declaring collections no adapter provides', async () => {
+    root = await mkdtemp(join(tmpdir(), 'slipway-engine-'));
+    const config = loadConfig({ SLIPWAY_DATA_DIR: root });
+    await expect(openEngine(config, { backend: 'ec2' })).rejects.toThrow(
+      new BindingError(['image: no "ec2" provider', 'cluster: no "ec2" provider']),
+    );
+    const [image, cluster] = KIND_MODULES;
+    const owning = {
+      ...image!,
+      collections: [{ name: 'image.labels', document: Type.Object({ label: Type.String() }) }],
+    };
+    await expect(openEngine(config, { modules: [owning, cluster!] })).rejects.toThrow(
+      new BindingError(['image: declares collections, which no store adapter provides yet']),
+    );
+    // The store it opened is closed again: the next open of the same data directory works.
+    const engine = await openEngine(config);
+    await engine.store.close();
   });
 });

@@ -1,44 +1,43 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  clusterKind,
-  imageKind,
+  type AssembledEngine,
+  assembleEngine,
+  BindingError,
+  type KindBinding,
   type KindProvider,
-  KindRegistry,
-  RunWalker,
-  registeredProvider,
   type Store,
-  systemClock,
 } from '@slipway/domain';
-import {
-  type LocalClusterProvider,
-  localClusterProvider,
-  localImageProvider,
-  stepFaultFrom,
-  withStepFault,
-} from '@slipway/ops';
+import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
+import { KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
-export interface Engine {
-  store: Store;
+export interface Engine extends AssembledEngine<Store> {
   storeBackend: 'mongodb' | 'lmdb';
-  kinds: KindRegistry;
-  providers: Map<string, KindProvider>;
-  clusters: LocalClusterProvider;
-  walker: RunWalker;
-  newId: () => string;
+  /** The registered modules, for their extra routes. */
+  modules: readonly KindModule[];
+  /** Runs every module's start-up reconciliation, in registration order. */
+  reconcile(context: Omit<ReconcileContext, 'store'>): Promise<void>;
 }
 
 export interface EngineOptions {
   cwd?: string;
   /** Wraps each kind's provider (benchmarks time provider calls with it); identity by default. */
   instrument?: (kind: string, provider: KindProvider) => KindProvider;
+  /** The kinds served: `KIND_MODULES` unless a test adds its own through the same path. */
+  modules?: readonly KindModule[];
+  /** Which provider of each kind to use. @defaultValue 'local' */
+  backend?: string;
 }
 
-/** MONGO_URL picks the MongoDB store; an unreachable server fails startup naming the variable. */
+/**
+ * The composition root shared by the API, the workers and the benchmarks: opens the store
+ * (MONGO_URL picks MongoDB; an unreachable server fails startup naming the variable), starts
+ * each module's backend and wires the engine through the one factory, `assembleEngine`.
+ */
 export async function openEngine(config: SlipwayConfig, options: EngineOptions = {}): Promise<Engine> {
   // It holds the store, built apps, and the balancers' admin tokens: for Slipway's user only. The
   // mode at creation does not reach a directory an older version made, hence the chmod.
@@ -47,45 +46,59 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
   const store = config.mongoUrl
     ? await MongoStore.open({ url: config.mongoUrl })
     : await LmdbStore.open({ path: join(config.dataDir, 'db') });
-  const kinds = new KindRegistry([imageKind, clusterKind]);
-  const clusters = localClusterProvider({
-    dataDir: config.dataDir,
-    cwd: options.cwd,
-    getResource: (id) => store.getResource(id),
-  });
-  const images = localImageProvider({
-    dataDir: config.dataDir,
-    sourceRoots: config.imageSourceRoots.length > 0 ? config.imageSourceRoots : undefined,
-    cwd: options.cwd,
-  });
-  // The crash tests' fault point; a no-op unless NODE_ENV=test and SLIPWAY_FAULT are set.
-  const providers = withStepFault(
-    new Map<string, KindProvider>([
-      ['image', registeredProvider(images)],
-      ['cluster', registeredProvider(clusters)],
-    ]),
-    stepFaultFrom(process.env),
-  );
-  if (options.instrument) {
-    for (const [kind, provider] of providers) providers.set(kind, options.instrument(kind, provider));
+  try {
+    return wire(store, config, options);
+  } catch (error) {
+    await store.close();
+    throw error;
   }
+}
+
+function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engine {
+  const modules = options.modules ?? KIND_MODULES;
+  const backend = options.backend ?? 'local';
+  const missing = modules.filter((module) => !module.backends[backend]);
+  if (missing.length > 0) {
+    throw new BindingError(missing.map((module) => `${module.kind.name}: no "${backend}" provider`));
+  }
+  const owning = modules.filter((module) => (module.collections ?? []).length > 0);
+  if (owning.length > 0) {
+    // The port and its contract are declared (KindCollections); the adapters come with the first kind that needs one.
+    throw new BindingError(
+      owning.map(
+        (module) => `${module.kind.name}: declares collections, which no store adapter provides yet`,
+      ),
+    );
+  }
+  const environment = { config, cwd: options.cwd, store };
+  const started = modules.map((module) => module.backends[backend]!(environment));
+  const bindings = withFaultAndInstruments(
+    started.map((bound) => bound.binding),
+    options,
+  );
   const id = monotonicFactory();
-  const newId = () => id();
-  const walker = new RunWalker({
+  const engine = assembleEngine({
     store,
-    kinds,
-    providers,
-    clock: systemClock,
-    newId,
+    bindings,
+    hooks: modules.flatMap((module) => module.hooks?.(environment) ?? []),
+    newId: () => id(),
     maxAttempts: config.maxAttempts,
   });
   return {
-    store,
+    ...engine,
     storeBackend: config.mongoUrl ? 'mongodb' : 'lmdb',
-    kinds,
-    providers,
-    clusters,
-    walker,
-    newId,
+    modules,
+    async reconcile(context) {
+      for (const bound of started) await bound.reconcile?.({ ...context, store });
+    },
   };
+}
+
+function withFaultAndInstruments(bindings: KindBinding[], options: EngineOptions): KindBinding[] {
+  // The crash tests' fault point; a no-op unless NODE_ENV=test and SLIPWAY_FAULT are set.
+  const faulty = bindingsWithStepFault(bindings, stepFaultFrom(process.env));
+  const { instrument } = options;
+  return instrument
+    ? faulty.map(({ kind, provider }) => ({ kind, provider: instrument(kind.name, provider) }))
+    : faulty;
 }

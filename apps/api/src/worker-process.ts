@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Store } from '@slipway/domain';
+import type { Store, StoreConnection } from '@slipway/domain';
 import { BullmqWorker } from '@slipway/ops';
 import { ConfigError, type SlipwayConfig } from './config';
 import { type EngineOptions, openEngine } from './engine';
@@ -54,7 +54,7 @@ export async function createWorker(config: SlipwayConfig, options: WorkerOptions
   };
 }
 
-function healthServer(port: number, store: Store, worker: BullmqWorker): Promise<Server> {
+function healthServer(port: number, store: StoreConnection, worker: BullmqWorker): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== '/health/ready') {
       response.writeHead(404).end();

@@ -3,7 +3,7 @@ export * from './executors/bullmq/bullmq-worker';
 export { describeRedisTarget, type RedisTarget } from './executors/bullmq/redis-target';
 export { DEFAULT_QUEUE_NAME } from './executors/bullmq/run-queue';
 export * from './executors/inline-executor';
-export { stepFaultFrom, withStepFault } from './executors/testing/step-fault';
+export { bindingsWithStepFault, stepFaultFrom, withStepFault } from './executors/step-fault';
 export * from './local/cluster/local-cluster-provider';
 export * from './local/local-image-provider';
 export * from './verify/index';

@@ -1,21 +1,19 @@
 // A Slipway worker process for the multi-process BullMQ tests: a walker over the shared MongoDB
 // store, the effect-ledger provider, and a BullmqWorker. Prints one JSON line when it takes jobs;
 // SIGTERM closes it gracefully; the tests also kill it with SIGKILL.
-import { imageKind, KindRegistry, RunWalker, systemClock } from '@slipway/domain';
-import { BullmqWorker, withStepFault } from '@slipway/ops';
+import { assembleEngine, bindKind, imageKind } from '@slipway/domain';
+import { BullmqWorker, bindingsWithStepFault } from '@slipway/ops';
+import { effectLedgerProvider } from '@slipway/ops/testing';
 import { MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
-import { effectLedgerProvider } from '../../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
 import { WORKER_CONFIG_ENV, type WorkerProcessConfig } from './worker-process-config';
 
 const config = JSON.parse(process.env[WORKER_CONFIG_ENV]!) as WorkerProcessConfig;
 const store = await MongoStore.open({ url: config.mongoUrl, dbName: config.dbName });
 const id = monotonicFactory();
-const walker = new RunWalker({
+const { walker } = assembleEngine({
   store,
-  kinds: new KindRegistry([imageKind]),
-  providers: withStepFault(new Map([['image', effectLedgerProvider(config.ledger)]]), config.fault),
-  clock: systemClock,
+  bindings: bindingsWithStepFault([bindKind(imageKind, effectLedgerProvider(config.ledger))], config.fault),
   newId: () => id(),
   ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
 });

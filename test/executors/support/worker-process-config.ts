@@ -1,4 +1,4 @@
-import type { EffectLedgerOptions } from '../../../packages/ops/src/executors/bullmq/testing/effect-ledger-provider';
+import type { EffectLedgerOptions } from '@slipway/ops/testing';
 
 /** Handed to a worker process as JSON in this environment variable. */
 export const WORKER_CONFIG_ENV = 'SLIPWAY_TEST_WORKER_CONFIG';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Principal, Store } from '@slipway/domain';
+import type { InstallationStore, Principal } from '@slipway/domain';
 
 /** Turns a bearer token into a principal. Users and their tokens will plug in here. */
 export interface Authenticator {
@@ -22,14 +22,14 @@ export class AdminTokenAuthenticator implements Authenticator {
    * hash, and returns it in `generatedToken` to be printed once; later starts return none.
    */
   static async bootstrap(
-    store: Store,
+    store: InstallationStore,
     configuredToken: string | undefined,
   ): Promise<{ authenticator: AdminTokenAuthenticator; generatedToken: string | null }> {
     if (configuredToken)
       return { authenticator: new AdminTokenAuthenticator(sha256(configuredToken)), generatedToken: null };
     const candidate = `slw_${randomBytes(32).toString('base64url')}`;
     const candidateHash = sha256(candidate).toString('hex');
-    const stored = await store.setSettingIfAbsent(ADMIN_HASH_SETTING, candidateHash);
+    const stored = await store.setInstallationValueIfAbsent(ADMIN_HASH_SETTING, candidateHash);
     return {
       authenticator: new AdminTokenAuthenticator(Buffer.from(stored, 'hex')),
       generatedToken: stored === candidateHash ? candidate : null,

@@ -1,6 +1,6 @@
 import type { HTTPMethods } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSlipway, TEST_TOKEN, type TestSlipway } from '../testing/test-slipway';
+import { startTestSlipway, TEST_TOKEN, type TestSlipway } from '../../testing/test-slipway';
 
 let api: TestSlipway;
 beforeAll(async () => {

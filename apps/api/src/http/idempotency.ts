@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { SlipwayError, type Store } from '@slipway/domain';
+import { type IdempotencyStore, SlipwayError } from '@slipway/domain';
 import type {
   FastifyInstance,
   FastifyRequest,
@@ -68,7 +68,7 @@ export function isGoneOwner(owner: string, self: string): boolean {
 }
 
 /** Frees the keys that processes of this host reserved and died holding (kill -9, power loss). */
-export async function releaseAbandonedReservations(store: Store, self: string): Promise<number> {
+export async function releaseAbandonedReservations(store: IdempotencyStore, self: string): Promise<number> {
   let released = 0;
   for (const owner of await store.idempotencyOwners()) {
     if (isGoneOwner(owner, self)) released += await store.releaseIdempotencyOwnedBy(owner);
@@ -85,7 +85,7 @@ function later(ms: number): string {
  * same body replays the stored 2xx response; the same key on a different request is refused.
  * Only successes are stored: a refused request changed nothing, so retrying it is safe anyway.
  */
-export async function installIdempotency(app: FastifyInstance, store: Store): Promise<void> {
+export async function installIdempotency(app: FastifyInstance, store: IdempotencyStore): Promise<void> {
   app.decorateRequest('idempotency', null);
   const owner = processOwner();
 

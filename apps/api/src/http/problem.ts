@@ -1,6 +1,7 @@
-import { ERROR_CATALOG, type ErrorCode } from '@slipway/domain';
+import { ERROR_CATALOG, type ErrorCode, isErrorCode } from '@slipway/domain';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
+import { PROBLEM_STATUS, problemStatusOf } from './problem-status';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -49,20 +50,19 @@ export interface Problem {
 }
 
 export function problem(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
-  const entry = ERROR_CATALOG[code];
   return {
     ...extensions,
     type: `urn:slipway:problem:${code}`,
-    title: entry.title,
-    status: entry.status,
+    title: ERROR_CATALOG[code].title,
+    status: problemStatusOf(code).status,
     code,
     detail,
   };
 }
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
-  const entry = ERROR_CATALOG[body.code as ErrorCode] as (typeof ERROR_CATALOG)[ErrorCode] | undefined;
-  if (entry && 'retryAfterSeconds' in entry) reply.header('retry-after', String(entry.retryAfterSeconds));
+  const retryAfter = isErrorCode(body.code) ? problemStatusOf(body.code).retryAfterSeconds : undefined;
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)
@@ -73,7 +73,7 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 export function problemResponses(...statuses: number[]): Record<number, unknown> {
   const responses: Record<number, unknown> = {};
   for (const status of statuses) {
-    const codes = Object.entries(ERROR_CATALOG)
+    const codes = Object.entries(PROBLEM_STATUS)
       .filter(([, entry]) => entry.status === status)
       .map(([code]) => code);
     responses[status] = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helloImageSpec, startTestSlipway, type TestSlipway } from '../testing/test-slipway';
+import { helloImageSpec, startTestSlipway, type TestSlipway } from '../../testing/test-slipway';
 
 let api: TestSlipway;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { helloImageSpec, startTestSlipway, type TestSlipway } from '../testing/test-slipway';
+import { helloImageSpec, startTestSlipway, type TestSlipway } from '../../testing/test-slipway';
 
 let api: TestSlipway;
 beforeAll(async () => {

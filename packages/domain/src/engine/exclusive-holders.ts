@@ -1,6 +1,6 @@
 import type { RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
 import { listAllResources } from './list-all-resources';
 
 /** The group a resource belongs to for its kind's exclusive state (a cluster's service), if any. */
@@ -16,7 +16,7 @@ export function exclusiveGroup(kind: RegisteredKind, resource: Resource): string
  * the next promotion repairs.
  */
 export async function exclusiveHolders(
-  store: Store,
+  store: ResourceStore,
   kind: RegisteredKind,
   resource: Resource,
 ): Promise<Resource[]> {
@@ -26,7 +26,7 @@ export async function exclusiveHolders(
 
 /** The resources of the same group (a cluster's service) in `state`, other than `resource`. */
 export async function groupMembersIn(
-  store: Store,
+  store: ResourceStore,
   kind: RegisteredKind,
   resource: Resource,
   state: string,
@@ -54,7 +54,7 @@ export function enteringStates(kind: RegisteredKind): string[] {
  * would displace a resource another run is working on.
  */
 export async function busyHolder(
-  store: Store,
+  store: ResourceStore,
   kind: RegisteredKind,
   resource: Resource,
 ): Promise<Resource | null> {

@@ -3,7 +3,8 @@ import type { SpecReference } from '../kinds/kind-definition';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
 import { isTerminalRunStatus, type Run } from '../model/run';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 import { listAllResources } from './list-all-resources';
 
 /** A run to a terminal state (destroyed) ends the resource's life: what `references` protect against. */
@@ -17,7 +18,7 @@ export function endsLife(kind: RegisteredKind, target: string): boolean {
  * cluster counts, since it can still be launched from the image.
  */
 export async function referencingResources(
-  store: Store,
+  store: ResourceStore,
   kinds: KindRegistry,
   resource: Resource,
 ): Promise<Resource[]> {
@@ -47,7 +48,7 @@ export function resourceInUse(resource: Resource, holders: readonly Resource[]):
 
 /** The run ending the life of a referenced resource, if one is active on it (an image being destroyed). */
 export async function lifeEndingRun(
-  store: Store,
+  store: RunStore,
   kinds: KindRegistry,
   target: Resource,
 ): Promise<Run | null> {

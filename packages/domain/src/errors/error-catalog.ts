@@ -1,61 +1,103 @@
 /**
  * The one catalog of error codes. Codes are stable API: scripts branch on them.
- * The HTTP status lives here too so the API layer never guesses, and for a refusal that is worth
- * retrying soon, the `Retry-After` the API sends with it.
+ *
+ * `request`: a request is refused with it (a `SlipwayError`; the API answers it as a problem, with
+ * the HTTP status the API layer maps it to in apps/api/src/http/problem-status.ts).
+ * `run`: a run or step ends with it (`run.error.code`, the `error` of the failing transition),
+ * whether the engine or a provider's step reports it. A code may be both.
+ * Transport details (statuses, Retry-After) are not the domain's: they live with the API.
  */
 export const ERROR_CATALOG = {
-  validation_failed: { status: 400, title: 'The request is not valid' },
-  invalid_spec: { status: 400, title: 'The resource spec is not usable' },
-  invalid_target: { status: 400, title: 'That target state cannot be requested' },
-  reason_required: { status: 400, title: 'A reason is required' },
-  invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
-  invalid_if_match: { status: 400, title: 'The If-Match header is not valid' },
-  unauthorized: { status: 401, title: 'Authentication required' },
-  forbidden: { status: 403, title: 'Permission denied' },
-  route_not_found: { status: 404, title: 'No such route' },
-  kind_not_found: { status: 404, title: 'No such resource kind' },
-  resource_not_found: { status: 404, title: 'No such resource' },
-  run_not_found: { status: 404, title: 'No such run' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
-  not_acceptable: { status: 406, title: 'Not acceptable' },
-  run_conflict: { status: 409, title: 'The resource already has an active run' },
-  name_taken: { status: 409, title: 'The name is already in use' },
-  unreachable_target: { status: 409, title: 'The target state cannot be reached from the current state' },
-  already_in_target: { status: 409, title: 'The resource is already in the target state' },
-  run_finished: { status: 409, title: 'The run has already finished' },
-  not_editable: { status: 409, title: 'The spec cannot be changed in this state' },
-  force_required: { status: 409, title: 'The request needs force (and a reason) from this state' },
-  action_not_allowed: { status: 409, title: 'The action cannot run in the current state' },
-  resource_in_use: { status: 409, title: 'Other resources still use this one' },
-  version_conflict: { status: 409, title: 'The resource changed concurrently' },
-  idempotency_in_progress: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
-  precondition_failed: { status: 412, title: 'If-Match does not match the current ETag' },
-  payload_too_large: { status: 413, title: 'Request body too large' },
-  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  idempotency_key_reused: { status: 422, title: 'The Idempotency-Key was used for a different request' },
-  service_unavailable: { status: 503, title: 'A backend is unavailable' },
-  queue_unavailable: { status: 503, title: 'The run queue is unavailable', retryAfterSeconds: 5 },
-  internal_error: { status: 500, title: 'Internal error' },
-} as const satisfies Record<string, { status: number; title: string; retryAfterSeconds?: number }>;
+  validation_failed: { title: 'The request is not valid', request: true },
+  invalid_spec: { title: 'The resource spec is not usable', request: true },
+  invalid_target: { title: 'That target state cannot be requested', request: true },
+  reason_required: { title: 'A reason is required', request: true },
+  invalid_cursor: { title: 'The pagination cursor is not valid', request: true },
+  invalid_if_match: { title: 'The If-Match header is not valid', request: true },
+  unauthorized: { title: 'Authentication required', request: true },
+  forbidden: { title: 'Permission denied', request: true },
+  route_not_found: { title: 'No such route', request: true },
+  kind_not_found: { title: 'No such resource kind', request: true },
+  resource_not_found: { title: 'No such resource', request: true },
+  run_not_found: { title: 'No such run', request: true },
+  method_not_allowed: { title: 'Method not allowed', request: true },
+  not_acceptable: { title: 'Not acceptable', request: true },
+  // As a run error: another run took a resource this run depends on first.
+  run_conflict: { title: 'The resource already has an active run', request: true, run: true },
+  name_taken: { title: 'The name is already in use', request: true },
+  unreachable_target: {
+    title: 'The target state cannot be reached from the current state',
+    request: true,
+    run: true,
+  },
+  already_in_target: { title: 'The resource is already in the target state', request: true },
+  run_finished: { title: 'The run has already finished', request: true },
+  not_editable: { title: 'The spec cannot be changed in this state', request: true },
+  force_required: { title: 'The request needs force (and a reason) from this state', request: true },
+  action_not_allowed: { title: 'The action cannot run in the current state', request: true, run: true },
+  // As a run error: the run would end a resource that others still reference.
+  resource_in_use: { title: 'Other resources still use this one', request: true, run: true },
+  version_conflict: { title: 'The resource changed concurrently', request: true },
+  idempotency_in_progress: {
+    title: 'A request with this Idempotency-Key is still in progress',
+    request: true,
+  },
+  precondition_failed: { title: 'If-Match does not match the current ETag', request: true },
+  payload_too_large: { title: 'Request body too large', request: true },
+  unsupported_media_type: { title: 'Unsupported media type', request: true },
+  idempotency_key_reused: { title: 'The Idempotency-Key was used for a different request', request: true },
+  service_unavailable: { title: 'A backend is unavailable', request: true },
+  queue_unavailable: { title: 'The run queue is unavailable', request: true },
+  internal_error: { title: 'Internal error', request: true },
 
-export type ErrorCode = keyof typeof ERROR_CATALOG;
+  // The engine's reasons for ending a run.
+  attempts_exhausted: {
+    title: 'A step was started as often as the attempt limit allows and never finished',
+    run: true,
+  },
+  provider_error: { title: 'The provider step threw instead of answering', run: true },
+  no_provider: { title: 'No provider implements the step', run: true },
+  hook_failed: { title: "Another kind's hook on the step threw instead of answering", run: true },
+  resource_missing: { title: 'The resource of the run is gone', run: true },
+  unknown_action: { title: 'The kind has no such action', run: true },
+  executor_error: {
+    title: 'The walk failed for a reason outside the provider (a bug, a store error)',
+    run: true,
+  },
+  cancelled: { title: 'The step stopped because the run was cancelled', run: true },
+  aborted: { title: 'The step stopped because its signal was aborted', run: true },
 
-/**
- * Codes the engine ends a run with (`run.error.code`, and the `error` of the failing transition),
- * beside the codes a provider's own steps report. They are not HTTP answers: they say why a run
- * failed, and scripts branch on them too.
- */
-export const RUN_ERROR_CATALOG = {
-  attempts_exhausted: 'A step was started as often as the attempt limit allows and never finished.',
-  provider_error: 'The provider step threw instead of answering.',
-  no_provider: 'No provider implements the step.',
-  resource_in_use: 'The run would end a resource that others still reference.',
-  run_conflict: 'Another run took a resource this run depends on first.',
-  resource_missing: 'The resource of the run is gone.',
-  unreachable_target: 'No path leads from the current state to the target.',
-  unknown_action: 'The kind has no such action.',
-  action_not_allowed: 'The action cannot run in the current state.',
-  executor_error: 'The walk failed for a reason outside the provider (a bug, a store error).',
-} as const satisfies Record<string, string>;
+  // What the providers' steps report.
+  source_missing: { title: 'The image source does not exist', run: true },
+  source_not_allowed: { title: 'The image source is outside the allowed roots', run: true },
+  copy_failed: { title: 'The image source could not be copied', run: true },
+  build_failed: { title: 'The build command failed', run: true },
+  build_timeout: { title: 'The build command outlived its timeout', run: true },
+  destroy_failed: { title: 'The image could not be removed', run: true },
+  image_not_ready: { title: 'The cluster image is not built', run: true },
+  launch_failed: { title: 'The cluster instances did not start', run: true },
+  not_launched: { title: 'The cluster has no instances recorded', run: true },
+  instances_not_ready: { title: 'The cluster instances are not all answering', run: true },
+  verification_failed: { title: 'A verification check failed', run: true },
+  balancer_start_failed: { title: 'The service balancer did not start', run: true },
+  balancer_swap_failed: { title: 'The service balancer did not take the new upstreams', run: true },
+} as const satisfies Record<string, { title: string; request?: true; run?: true }>;
 
-export type RunErrorCode = keyof typeof RUN_ERROR_CATALOG;
+type Catalog = typeof ERROR_CATALOG;
+
+/** Every code in the catalog. */
+export type CatalogCode = keyof Catalog;
+
+/** A code a request is refused with (`SlipwayError.code`). */
+export type ErrorCode = { [K in CatalogCode]: Catalog[K] extends { request: true } ? K : never }[CatalogCode];
+
+/** A code a run or step ends with (`failed(code, …)`, `run.error.code`). */
+export type RunErrorCode = { [K in CatalogCode]: Catalog[K] extends { run: true } ? K : never }[CatalogCode];
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CATALOG, code) && 'request' in ERROR_CATALOG[code as CatalogCode];
+}
+
+export function isRunErrorCode(code: string): code is RunErrorCode {
+  return Object.hasOwn(ERROR_CATALOG, code) && 'run' in ERROR_CATALOG[code as CatalogCode];
+}

@@ -1,9 +1,11 @@
-import { ERROR_CATALOG, type ErrorCode } from './error-catalog';
+import type { ErrorCode } from './error-catalog';
 
-/** A failure the caller can act on: a stable code from the catalog and a message saying what to fix. */
+/**
+ * A failure the caller can act on: a stable code from the catalog and a message saying what to fix.
+ * How it travels (an HTTP status, a header) is the API layer's mapping, not the error's.
+ */
 export class SlipwayError extends Error {
   override readonly name = 'SlipwayError';
-  readonly status: number;
 
   constructor(
     readonly code: ErrorCode,
@@ -11,7 +13,6 @@ export class SlipwayError extends Error {
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
-    this.status = ERROR_CATALOG[code].status;
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { setup } from 'xstate';
-import { defineKind } from './kind-definition';
+import { defineKind, type StepMeta } from './kind-definition';
 
 const clusterSpec = Type.Object(
   {
@@ -63,6 +63,7 @@ const clusterMachine = setup({
       | { type: 'SUCCESS' }
       | { type: 'FAILURE' }
       | { type: 'CANCEL' };
+    meta: StepMeta<'launch' | 'verify' | 'promote' | 'destroy'>;
   },
 }).createMachine({
   id: 'cluster',
@@ -95,6 +96,7 @@ export const clusterKind = defineKind({
     'Instances of a built image serving a service. Deployed blue/green: a new cluster is launched and verified beside the live one, then promoted; the old one stays up in standby so swapping back is one more promote.',
   spec: clusterSpec,
   specExample: { service: 'web-production', image: '01JDQ3M5T2Q3W3K5A3B8C9D0EF', size: 2 },
+  steps: ['launch', 'verify', 'promote', 'destroy'],
   machine: clusterMachine,
   targets: {
     ready: { description: 'Launch the instances and verify every one answers with the image version.' },

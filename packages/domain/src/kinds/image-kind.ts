@@ -1,6 +1,6 @@
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { setup } from 'xstate';
-import { defineKind } from './kind-definition';
+import { defineKind, type StepMeta } from './kind-definition';
 
 const imageSpec = Type.Object(
   {
@@ -42,6 +42,8 @@ const imageSpec = Type.Object(
   { additionalProperties: false },
 );
 
+export type ImageSpec = Static<typeof imageSpec>;
+
 const imageMachine = setup({
   types: {} as {
     events:
@@ -50,6 +52,7 @@ const imageMachine = setup({
       | { type: 'SUCCESS' }
       | { type: 'FAILURE' }
       | { type: 'CANCEL' };
+    meta: StepMeta<'build' | 'destroy'>;
   },
 }).createMachine({
   id: 'image',
@@ -80,6 +83,7 @@ export const imageKind = defineKind({
     start: 'node server.js',
     version: '1.0.0',
   },
+  steps: ['build', 'destroy'],
   machine: imageMachine,
   targets: {
     built: {

@@ -33,9 +33,9 @@ export interface SpecReference {
  * a live cluster). It runs as a run, holds the one-active-run lock, and is recorded as a
  * self-transition with `event`, so its result is on the audit trail.
  */
-export interface ActionDefinition {
+export interface ActionDefinition<Step extends string = string> {
   event: string;
-  step: string;
+  step: Step;
   allowedIn: readonly string[];
   summary: string;
   description: string;
@@ -49,7 +49,7 @@ export interface ActionDefinition {
  * calls that provider step, which answers `SUCCESS` or `FAILURE`. `CANCEL` leaves a working state
  * after an aborted step has been cleaned up.
  */
-export interface KindDefinition<Spec extends TObject = TObject> {
+export interface KindDefinition<Spec extends TObject = TObject, Step extends string = string> {
   /** Singular name, used in permissions (`image:read`) and transition records. */
   name: string;
   /** Plural name, used in URLs (`/v1/images`). */
@@ -58,6 +58,13 @@ export interface KindDefinition<Spec extends TObject = TObject> {
   description: string;
   spec: Spec;
   specExample: Static<Spec>;
+  /**
+   * The provider steps, as a literal list: every `meta.step` of the machine and every action's
+   * step names one of them, and a provider of the kind implements exactly these
+   * (`ProviderFor<typeof kind>`). Type the machine's meta with `StepMeta` so a typo in a state's
+   * step fails to compile; `bindingProblems` checks the rest at start.
+   */
+  steps: readonly Step[];
   machine: AnyStateMachine;
   /** Stable states a run may name as its target. */
   targets: Record<string, TargetDefinition>;
@@ -68,11 +75,52 @@ export interface KindDefinition<Spec extends TObject = TObject> {
   exclusive?: ExclusiveState;
   references?: readonly SpecReference[];
   /** Each becomes `POST /v1/{plural}/{id}/{action}`. */
-  actions?: Record<string, ActionDefinition>;
+  actions?: Record<string, ActionDefinition<Step>>;
 }
 
-export function defineKind<Spec extends TObject>(definition: KindDefinition<Spec>): KindDefinition<Spec> {
+/** What a working state's `meta` may hold: the name of one of the kind's steps. */
+export interface StepMeta<Step extends string> {
+  step?: Step;
+}
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type MetaOf<M> = M extends { root: { meta?: infer Meta } } ? Meta : never;
+/** The steps a machine's typed state meta allows; none known for an untyped machine. */
+type StepsNamedBy<M> =
+  IsAny<MetaOf<M>> extends true
+    ? never
+    : MetaOf<M> extends { step?: infer S }
+      ? IsAny<S> extends true
+        ? never
+        : Exclude<S, undefined>
+      : never;
+
+/**
+ * A machine whose state meta is typed `StepMeta<…>` (xstate `setup({ types: { meta } })`) may
+ * name only the kind's steps. An untyped machine passes here and is checked at start instead.
+ */
+export type NamesOnly<M, Step extends string> = [Exclude<StepsNamedBy<M>, Step>] extends [never]
+  ? unknown
+  : { stepsTheKindDoesNotDeclare: Exclude<StepsNamedBy<M>, Step> };
+
+/** Any kind, whatever its spec and steps: what registries and the engine hold. */
+export type AnyKindDefinition = KindDefinition<TObject, string>;
+
+/**
+ * Declares a kind. `steps` is inferred as a literal union, and the machine and actions are
+ * checked against it rather than widening it, so a misspelt step fails to compile.
+ */
+export function defineKind<Spec extends TObject, const Step extends string, M extends AnyStateMachine>(
+  definition: Omit<KindDefinition<Spec, Step>, 'machine' | 'actions'> & {
+    machine: M & NamesOnly<M, NoInfer<Step>>;
+    actions?: Record<string, ActionDefinition<NoInfer<Step>>>;
+  },
+): KindDefinition<Spec, Step> {
   return definition;
 }
 
-export type SpecOf<K> = K extends KindDefinition<infer S> ? Static<S> : never;
+/** The spec a resource of the kind holds: `Static<>` of its schema, the one source of the type. */
+export type SpecOf<K> = K extends KindDefinition<infer S, string> ? Static<S> : never;
+
+/** The kind's step names as a literal union (`'build' | 'destroy'`). */
+export type StepOf<K> = K extends KindDefinition<TObject, infer S> ? S : never;

@@ -1,3 +1,5 @@
+import type { RunErrorCode } from '../errors/error-catalog';
+import type { AnyKindDefinition, SpecOf, StepOf } from '../kinds/kind-definition';
 import type { Resource } from '../model/resource';
 import type { Run } from '../model/run';
 
@@ -13,19 +15,27 @@ export interface StepContext<Spec = Record<string, unknown>> {
   signal: AbortSignal;
   /** Appends a line to the step's log excerpt. */
   log(line: string): void;
+  /**
+   * What the `before` step hooks of other kinds contributed, by hook name (a setting pinned for
+   * a launching cluster). Empty when no hook is registered for this step.
+   */
+  hooked?: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 export type StepOutcome =
   | { ok: true; outputs: Record<string, unknown> }
-  | { ok: false; error: { code: string; message: string }; outputs?: Record<string, unknown> };
+  | { ok: false; error: { code: RunErrorCode; message: string }; outputs?: Record<string, unknown> };
 
 export type StepHandler<Spec> = (context: StepContext<Spec>) => Promise<StepOutcome>;
 
-/** Does the real work for one kind on one backend. One handler per provider step of the kind. */
-export interface KindProvider<Spec = Record<string, unknown>> {
+/**
+ * Does the real work for one kind on one backend. One handler per provider step of the kind:
+ * type it `ProviderFor<typeof kind>` and the compiler refuses a missing or an unknown step.
+ */
+export interface KindProvider<Spec = Record<string, unknown>, Step extends string = string> {
   /** e.g. `local`, `ec2`: recorded on runs and used by analytics. */
   backend: string;
-  steps: Record<string, StepHandler<Spec>>;
+  steps: { [S in Step]: StepHandler<Spec> };
   /** Undoes what an aborted step left behind. Called after cancel, before the CANCEL transition. */
   cleanup?(context: StepContext<Spec>): Promise<void>;
   /** Backend-specific checks of a spec at create/patch time; messages say what to fix. */
@@ -41,14 +51,9 @@ export function succeeded(outputs: Record<string, unknown> = {}): StepOutcome {
   return { ok: true, outputs };
 }
 
-export function failed(code: string, message: string, outputs?: Record<string, unknown>): StepOutcome {
+export function failed(code: RunErrorCode, message: string, outputs?: Record<string, unknown>): StepOutcome {
   return outputs ? { ok: false, error: { code, message }, outputs } : { ok: false, error: { code, message } };
 }
 
-/**
- * Widens a provider typed by its kind's spec to the engine's untyped registry. Sound because the
- * engine only hands a provider resources of its own kind, whose spec passed that kind's schema.
- */
-export function registeredProvider<Spec>(provider: KindProvider<Spec>): KindProvider {
-  return provider as unknown as KindProvider;
-}
+/** The provider type of a kind: its spec from the kind's schema, its steps from the kind's list. */
+export type ProviderFor<K extends AnyKindDefinition> = KindProvider<SpecOf<K>, StepOf<K>>;

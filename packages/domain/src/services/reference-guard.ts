@@ -3,7 +3,8 @@ import { SlipwayError } from '../errors/slipway-error';
 import type { SpecReference } from '../kinds/kind-definition';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
-import type { Store } from '../ports/store';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 
 /** How long a confirmation waits for a destroy run that has started walking to decide. */
 const CONFIRM_WAIT_MS = 10_000;
@@ -18,7 +19,7 @@ const CONFIRM_POLL_MS = 10;
  */
 export class ReferenceGuard {
   constructor(
-    private readonly store: Store,
+    private readonly store: ResourceStore & RunStore,
     private readonly kinds: KindRegistry,
   ) {}
 

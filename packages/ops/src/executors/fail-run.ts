@@ -1,4 +1,4 @@
-import { SlipwayError, type Store } from '@slipway/domain';
+import { type RunStore, SlipwayError } from '@slipway/domain';
 
 /**
  * Ends a run whose walk blew up (a store error, a bug) as failed, so it does not dangle with its
@@ -7,7 +7,7 @@ import { SlipwayError, type Store } from '@slipway/domain';
  * recovery picks it up again.
  */
 export async function failRun(
-  store: Store,
+  store: RunStore,
   runId: string,
   error: unknown,
   onError?: (error: unknown) => void,

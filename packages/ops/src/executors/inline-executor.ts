@@ -1,10 +1,10 @@
-import { type Executor, type RunWalker, SHUTDOWN, type Store } from '@slipway/domain';
+import { type Executor, type RunStore, type RunWalker, SHUTDOWN } from '@slipway/domain';
 import PQueue from 'p-queue';
 import { failRun, isUnavailable } from './fail-run';
 
 export interface InlineExecutorOptions {
   walker: RunWalker;
-  store: Store;
+  store: RunStore;
   /**
    * How many runs walk at once in this process.
    * @defaultValue 4

@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { ImageSpec } from '@slipway/domain';
 import { failed, type StepContext, type StepOutcome, succeeded } from '@slipway/domain';
 import { directoryExists } from '../verify/directory-exists';
 import { fileExists } from '../verify/file-exists';
@@ -8,7 +9,6 @@ import { baseEnv } from './base-env';
 import { copySource } from './copy-source';
 import { directoryStats } from './directory-stats';
 import { checkSource, type SourceRules } from './image-source';
-import type { ImageSpec } from './image-spec';
 import { imagePaths } from './paths';
 import { runBuildCommand } from './run-build-command';
 import { buildCgroupName, forgetBuild, IMAGE_DIR_ENV, recordBuild, stopStaleBuild } from './stale-build';

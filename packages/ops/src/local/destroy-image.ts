@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
+import type { ImageSpec } from '@slipway/domain';
 import { failed, type StepContext, type StepOutcome, succeeded } from '@slipway/domain';
 import { pathAbsent } from '../verify/path-absent';
 import { runChecks } from '../verify/run-checks';
-import type { ImageSpec } from './image-spec';
 import { imagePaths } from './paths';
 import { stopStaleBuild } from './stale-build';
 

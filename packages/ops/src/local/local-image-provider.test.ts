@@ -5,15 +5,14 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { StepOutcome } from '@slipway/domain';
+import type { ImageSpec, StepOutcome } from '@slipway/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../testing/local/poll';
+import { stepContext } from '../../testing/local/step-context';
 import { httpAnswers } from '../verify/http-answers';
 import { processRunning } from '../verify/process-running';
 import { MAX_LINE_BYTES } from './bounded-lines';
-import type { ImageSpec } from './image-spec';
 import { localImageProvider } from './local-image-provider';
-import { until } from './testing/poll';
-import { stepContext } from './testing/step-context';
 
 const HELLO_APP = resolve(import.meta.dirname, '../../../../examples/hello-app');
 

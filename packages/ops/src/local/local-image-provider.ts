@@ -1,11 +1,8 @@
 import { resolve } from 'node:path';
-import type { KindProvider } from '@slipway/domain';
+import type { imageKind, ProviderFor } from '@slipway/domain';
 import { buildImage } from './build-image';
 import { removeImage } from './destroy-image';
 import { checkSource } from './image-source';
-import type { ImageSpec } from './image-spec';
-
-export type { ImageSpec } from './image-spec';
 
 export interface LocalImageProviderOptions {
   /** Slipway's data directory; images live in `<dataDir>/images/<id>/app`. */
@@ -19,7 +16,7 @@ export interface LocalImageProviderOptions {
 }
 
 /** Images on this machine: an app directory copied into the data directory and built there. */
-export function localImageProvider(options: LocalImageProviderOptions): KindProvider<ImageSpec> {
+export function localImageProvider(options: LocalImageProviderOptions): ProviderFor<typeof imageKind> {
   const cwd = options.cwd ?? process.cwd();
   const rules = { ...options, cwd, dataDir: resolve(cwd, options.dataDir) };
   return {

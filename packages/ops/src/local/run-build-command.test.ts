@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../testing/local/poll';
 import { processRunning } from '../verify/process-running';
 import { cgroupV2DirSync } from './build-cgroup';
 import { runBuildCommand } from './run-build-command';
-import { until } from './testing/poll';
 
 const execFileAsync = promisify(execFile);
 const NOBODY = 65534;
 const TSX = resolve(import.meta.dirname, '../../../../node_modules/.bin/tsx');
-const AS_USER = resolve(import.meta.dirname, 'testing/run-build-as-user.mts');
+const AS_USER = resolve(import.meta.dirname, '../../testing/local/run-build-as-user.mts');
 
 /** Pids of live processes whose command line contains `text` (arguments joined by spaces). */
 async function commandsRunning(text: string): Promise<number[]> {

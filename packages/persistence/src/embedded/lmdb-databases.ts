@@ -37,8 +37,8 @@ export interface LmdbDatabases {
   transitionsByKind: IndexDatabase;
   /** scoped key → record */
   idempotency: Database<IdempotencyEntry, string>;
-  /** key → value */
-  settings: Database<string, string>;
+  /** Installation state, key → value; the database keeps its older name `settings`, so existing data stays readable. */
+  installation: Database<string, string>;
 }
 
 export const PRIVATE_FILE_MODE = 0o600;
@@ -65,6 +65,6 @@ export function openDatabases(path: string): LmdbDatabases {
     transitionsByRun: index('transitionsByRun'),
     transitionsByKind: index('transitionsByKind'),
     idempotency: root.openDB<IdempotencyEntry, string>('idempotency', {}),
-    settings: root.openDB<string, string>('settings', {}),
+    installation: root.openDB<string, string>('settings', {}),
   };
 }

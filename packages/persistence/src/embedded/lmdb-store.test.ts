@@ -2,8 +2,8 @@ import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { aResource, aTransition, at, resourceWithRun } from '../contract/fixtures';
-import { describeStoreContract } from '../contract/store-contract';
+import { aResource, aTransition, at, resourceWithRun } from '../../testing/fixtures';
+import { describeStoreContract } from '../../testing/store-contract';
 import { LmdbStore } from './lmdb-store';
 
 const dirs: string[] = [];
@@ -48,7 +48,7 @@ describe('LmdbStore', () => {
     const transition = aTransition(resource, run, { to: 'building' });
     const moved = await first.recordTransition({ transition, status: { pid: 42 } });
     await first.reserveIdempotency('k', 'fp', { claimId: 'c1', owner: 'host/1/a', expiresAt: at(60) }, at(0));
-    await first.setSettingIfAbsent('admin', 'hash');
+    await first.setInstallationValueIfAbsent('admin', 'hash');
     await first.close();
     await first.close();
     await expect(first.ping()).rejects.toMatchObject({ code: 'service_unavailable' });
@@ -69,7 +69,7 @@ describe('LmdbStore', () => {
           at(1),
         ),
       ).toEqual({ kind: 'in-progress' });
-      expect(await second.getSetting('admin')).toBe('hash');
+      expect(await second.getInstallationValue('admin')).toBe('hash');
       await expect(second.createResource(aResource({ name: resource.name }))).rejects.toMatchObject({
         code: 'name_taken',
       });

@@ -4,16 +4,20 @@ import {
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
+  type IdempotencyStore,
+  type InstallationStore,
   type Page,
   type Resource,
   type ResourcePatch,
   type ResourceQuery,
+  type ResourceStore,
   type Run,
   type RunChanges,
   type RunEnd,
   type RunStatus,
+  type RunStore,
   SlipwayError,
-  type Store,
+  type StoreConnection,
   type Transition,
   type TransitionQuery,
   type TransitionWrite,
@@ -36,7 +40,9 @@ export interface LmdbStoreOptions {
  * Inputs are cloned when a call is made, because the transaction runs a little later and the
  * caller may reuse its objects meanwhile.
  */
-export class LmdbStore implements Store {
+export class LmdbStore
+  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, StoreConnection
+{
   private closed = false;
 
   private constructor(private readonly dbs: LmdbDatabases) {}
@@ -140,15 +146,15 @@ export class LmdbStore implements Store {
     return this.write(() => idempotency.purgeIdempotency(this.dbs, now));
   }
 
-  async getSetting(key: string): Promise<string | null> {
-    return this.dbs.settings.get(key) ?? null;
+  async getInstallationValue(key: string): Promise<string | null> {
+    return this.dbs.installation.get(key) ?? null;
   }
 
-  async setSettingIfAbsent(key: string, value: string): Promise<string> {
+  async setInstallationValueIfAbsent(key: string, value: string): Promise<string> {
     return this.write(() => {
-      const existing = this.dbs.settings.get(key);
+      const existing = this.dbs.installation.get(key);
       if (existing !== undefined) return existing;
-      this.dbs.settings.put(key, value);
+      this.dbs.installation.put(key, value);
       return value;
     });
   }

@@ -1,17 +1,17 @@
+import { describeWithService, findMongo, uniqueDatabaseName } from '@slipway/acceptance/support/services';
 import type { Resource, Run } from '@slipway/domain';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { describeWithService, findMongo, uniqueDatabaseName } from '../../../../test/support/services';
-import { expectSlipwayError } from '../contract/expect-slipway-error';
-import { aResource, aRun, aTransition, at, race, resourceWithRun } from '../contract/fixtures';
-import { describeStoreContract } from '../contract/store-contract';
+import { expectSlipwayError } from '../../testing/expect-slipway-error';
+import { aResource, aRun, aTransition, at, race, resourceWithRun } from '../../testing/fixtures';
+import { RacerPool } from '../../testing/mongo/racer-pool';
+import { describeStoreContract } from '../../testing/store-contract';
 import { appendChange, readChange, readHead } from './change-log';
 import { buildChange, type ChangeIntent } from './change-writer';
 import { collectionsOf, type MongoCollections } from './mongo-collections';
 import { MongoStore } from './mongo-store';
 import { advanceProjections } from './projections';
 import { toRunDocument } from './run-mapper';
-import { RacerPool } from './testing/racer-pool';
 
 const mongo = await findMongo();
 const FILE_DATABASE = uniqueDatabaseName('mongo_store');

@@ -2,16 +2,20 @@ import {
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
+  type IdempotencyStore,
+  type InstallationStore,
   type Page,
   type Resource,
   type ResourcePatch,
   type ResourceQuery,
+  type ResourceStore,
   type Run,
   type RunChanges,
   type RunEnd,
   type RunStatus,
+  type RunStore,
   SlipwayError,
-  type Store,
+  type StoreConnection,
   type Transition,
   type TransitionQuery,
   type TransitionWrite,
@@ -20,12 +24,12 @@ import type { Db, MongoClient } from 'mongodb';
 import { connectMongo, type MongoConnectOptions } from './connect';
 import { translateDriverError } from './driver-errors';
 import * as idempotency from './idempotency-operations';
+import * as installation from './installation-operations';
 import { collectionsOf, type MongoCollections } from './mongo-collections';
 import { ensureIndexes } from './mongo-indexes';
 import { type ReconcileReport, reconcile } from './reconcile';
 import * as resources from './resource-operations';
 import * as runs from './run-operations';
-import * as settings from './setting-operations';
 import * as transitions from './transition-operations';
 
 export type MongoStoreOptions = MongoConnectOptions;
@@ -38,7 +42,9 @@ export type MongoStoreOptions = MongoConnectOptions;
  * that listings read are projections of that log. See README.md beside this file for the write
  * order and why a crash anywhere in it is safe.
  */
-export class MongoStore implements Store {
+export class MongoStore
+  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, StoreConnection
+{
   private closed = false;
 
   private constructor(
@@ -152,12 +158,12 @@ export class MongoStore implements Store {
     return this.call(() => idempotency.purgeIdempotency(this.collections, now));
   }
 
-  async getSetting(key: string): Promise<string | null> {
-    return this.call(() => settings.getSetting(this.collections, key));
+  async getInstallationValue(key: string): Promise<string | null> {
+    return this.call(() => installation.getInstallationValue(this.collections, key));
   }
 
-  async setSettingIfAbsent(key: string, value: string): Promise<string> {
-    return this.call(() => settings.setSettingIfAbsent(this.collections, key, value));
+  async setInstallationValueIfAbsent(key: string, value: string): Promise<string> {
+    return this.call(() => installation.setInstallationValueIfAbsent(this.collections, key, value));
   }
 
   async ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Executor, isTerminalRunStatus, SlipwayError, type Store } from '@slipway/domain';
+import { type Executor, isTerminalRunStatus, type RunStore, SlipwayError } from '@slipway/domain';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeRedisTarget, openRedis, type RedisTarget } from './redis-target';
@@ -10,7 +10,7 @@ export interface BullmqExecutorOptions {
   /** @defaultValue 'slipway-runs' */
   queueName?: string;
   /** The source of truth: every run it holds unfinished gets a job again. */
-  store: Store;
+  store: RunStore;
   /**
    * How often the sweeper re-queues every run the store holds unfinished, so runs that Redis lost
    * (restarted without its data, flushed) or that no worker finished come back. 0 turns it off.

@@ -1,4 +1,4 @@
-import { isTerminalRunStatus, type RunWalker, SHUTDOWN, SlipwayError, type Store } from '@slipway/domain';
+import { isTerminalRunStatus, type RunStore, type RunWalker, SHUTDOWN, SlipwayError } from '@slipway/domain';
 import { DelayedError, type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { failRun, isUnavailable } from '../fail-run';
@@ -11,7 +11,7 @@ export interface BullmqWorkerOptions {
   /** @defaultValue 'slipway-runs' */
   queueName?: string;
   /** Where a run whose walk blew up is finished as failed. */
-  store: Store;
+  store: RunStore;
   walker: Pick<RunWalker, 'walk'>;
   /**
    * Runs walked at once by this process.

@@ -1,4 +1,4 @@
-import { isTerminalRunStatus, type Store } from '@slipway/domain';
+import { isTerminalRunStatus, type RunStore } from '@slipway/domain';
 import type { JobsOptions, Queue } from 'bullmq';
 
 /** The queue both sides use unless told otherwise. */
@@ -34,7 +34,7 @@ function jobOptions(runId: string): JobsOptions {
  * ended without finishing it, a worker that gave up) is replaced, since BullMQ ignores an add
  * whose id exists in any state.
  */
-export async function enqueueRun(queue: RunQueue, store: Store, runId: string): Promise<void> {
+export async function enqueueRun(queue: RunQueue, store: RunStore, runId: string): Promise<void> {
   const state = await queue.getJobState(runId);
   if (state === 'completed' || state === 'failed') {
     const run = await store.getRun(runId);

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterSpec } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
+import { clusterContext } from '../../../testing/local/cluster/cluster-context';
+import { outputsOf, useClusterSandbox } from '../../../testing/local/cluster/cluster-sandbox';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { freePort } from './free-port';
 import type { LocalClusterProvider } from './local-cluster-provider';
-import { clusterContext } from './testing/cluster-context';
-import { outputsOf, useClusterSandbox } from './testing/cluster-sandbox';
 
 interface Promoted {
   service: string;
@@ -31,9 +31,14 @@ describe('localClusterProvider: promote and the service balancer', () => {
     size: 2,
     ...overrides,
   });
-  const step = async (on: LocalClusterProvider, id: string, clusterSpec: ClusterSpec, name: string) => {
+  const step = async (
+    on: LocalClusterProvider,
+    id: string,
+    clusterSpec: ClusterSpec,
+    name: keyof LocalClusterProvider['steps'],
+  ) => {
     const context = clusterContext(id, clusterSpec, name);
-    return outputsOf(await on.steps[name]!(context), context.lines);
+    return outputsOf(await on.steps[name](context), context.lines);
   };
   const launched = async (id: string, clusterSpec: ClusterSpec) => {
     const on = provider();

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ClusterSpec, StepOutcome } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
+import { clusterContext } from '../../../testing/local/cluster/cluster-context';
+import { outputsOf, useClusterSandbox } from '../../../testing/local/cluster/cluster-sandbox';
+import { until } from '../../../testing/local/poll';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { liveGroupMembers } from '../process-group';
-import { until } from '../testing/poll';
 import { CLUSTER_DIR_ENV, findMarkedProcesses } from './marked-processes';
-import { clusterContext } from './testing/cluster-context';
-import { outputsOf, useClusterSandbox } from './testing/cluster-sandbox';
 
 interface LaunchedInstance {
   index: number;
@@ -126,7 +126,7 @@ describe('localClusterProvider: instances', () => {
   it('instances and the balancer keep running after the process that started them is killed with -9', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'testing/launch-in-child.ts')],
+      ['--import', 'tsx', join(import.meta.dirname, '../../../testing/local/cluster/launch-in-child.ts')],
       {
         cwd: import.meta.dirname,
         env: {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ClusterSpec, KindProvider, Resource } from '@slipway/domain';
+import type { ClusterSpec, clusterKind, ProviderFor, Resource } from '@slipway/domain';
 import { clusterPaths, isSafeServiceName } from './cluster-paths';
 import type { ClusterSettings } from './cluster-settings';
 import { destroyCluster, removeCluster } from './destroy-cluster';
@@ -28,7 +28,7 @@ export interface LocalClusterProviderOptions {
   cwd?: string;
 }
 
-export interface LocalClusterProvider extends KindProvider<ClusterSpec> {
+export interface LocalClusterProvider extends ProviderFor<typeof clusterKind> {
   /** A cheap live view for GET: instances (pid, port, running) and the service's balancer. */
   observe(cluster: Resource<ClusterSpec>): Promise<ClusterObservation>;
   /**

@@ -1,0 +1,8 @@
+import { clusterModule } from './cluster-module';
+import { imageModule } from './image-module';
+import type { KindModule } from './kind-module';
+
+export * from './kind-module';
+
+/** The kinds this installation serves: the one registration list. */
+export const KIND_MODULES: readonly KindModule[] = [imageModule, clusterModule];

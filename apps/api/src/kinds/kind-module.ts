@@ -1,0 +1,99 @@
+import {
+  type AnyKindDefinition,
+  bindKind,
+  type CollectionDeclaration,
+  type KindBinding,
+  type NoExtraSteps,
+  type Principal,
+  type ProviderFor,
+  type RegisteredKind,
+  type ResourceService,
+  type ResourceStore,
+  type StepHook,
+} from '@slipway/domain';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SlipwayConfig } from '../config';
+
+/** What a backend's provider factory is given at start. */
+export interface BackendEnvironment {
+  config: SlipwayConfig;
+  /** What relative paths in the config resolve against; the process's by default. */
+  cwd: string | undefined;
+  /** For providers that read other resources (a cluster reads its image). */
+  store: ResourceStore;
+}
+
+/** What start-up reconciliation is given: it runs in the API process once runs are recovered. */
+export interface ReconcileContext {
+  store: ResourceStore;
+  log(details: Record<string, unknown>, message: string): void;
+}
+
+/** One backend of a kind: its provider and, optionally, what it brings back in line at start. */
+export interface Backend<K extends AnyKindDefinition> {
+  provider: ProviderFor<K>;
+  /**
+   * Points the real world at the store again after a restart (a live service's balancer at its
+   * live cluster). Reports per resource through `log` and throws only for what should stop the
+   * API from starting.
+   */
+  reconcile?(context: ReconcileContext): Promise<void>;
+}
+
+/** What a kind's extra routes are given, beside the Fastify scope prefixed `/v1/{plural}`. */
+export interface RouteContext {
+  kind: RegisteredKind;
+  service: ResourceService;
+  /** Who sent the request, as authentication found it: pass it to the service, which checks permissions. */
+  principalOf(request: FastifyRequest): Principal;
+}
+
+/**
+ * A kind as the one unit of extension: its definition (domain), a provider per backend (ops),
+ * optional start-up reconciliation, and the extension points it plugs into. Listed once in
+ * `KIND_MODULES` (./index.ts); nothing generic names a kind.
+ */
+export interface TypedKindModule<K extends AnyKindDefinition> {
+  kind: K;
+  /** By backend name (`local`, later `ec2`): builds the provider when the engine opens. */
+  backends: Readonly<Record<string, (environment: BackendEnvironment) => Backend<K>>>;
+  /**
+   * Extra routes and actions beyond the generic ones (a setting's `versions`, `resolve`,
+   * `rollback`; a service's `repair`), registered in a scope prefixed `/v1/{plural}`: the
+   * authentication, problem and idempotency handling of every route apply.
+   */
+  routes?(scope: FastifyInstance, context: RouteContext): void;
+  /** This module's code run in other kinds' steps (settings pinned when a cluster launches). */
+  hooks?(environment: BackendEnvironment): readonly StepHook[];
+  /** Collections the kind owns beside its resources (a setting's versions), through `KindCollections`. */
+  collections?: readonly CollectionDeclaration[];
+}
+
+/** A started backend, bound to its kind. */
+export interface BoundBackend {
+  binding: KindBinding;
+  reconcile?(context: ReconcileContext): Promise<void>;
+}
+
+/** A kind module as the composition root holds it, its provider type checked and erased. */
+export interface KindModule {
+  kind: AnyKindDefinition;
+  backends: Readonly<Record<string, (environment: BackendEnvironment) => BoundBackend>>;
+  routes?(scope: FastifyInstance, context: RouteContext): void;
+  hooks?(environment: BackendEnvironment): readonly StepHook[];
+  collections?: readonly CollectionDeclaration[];
+}
+
+/** Declares a kind module: each backend's provider is checked against the kind's steps and spec. */
+export function defineKindModule<K extends AnyKindDefinition>(module: TypedKindModule<K>): KindModule {
+  const backends: Record<string, (environment: BackendEnvironment) => BoundBackend> = {};
+  for (const [name, open] of Object.entries(module.backends)) {
+    backends[name] = (environment) => {
+      const { provider, reconcile } = open(environment);
+      // Exclude<StepOf<K>, StepOf<K>> is empty, but only once K is known: the generic needs telling.
+      const binding = bindKind(module.kind, provider as ProviderFor<K> & NoExtraSteps<K, ProviderFor<K>>);
+      return reconcile ? { binding, reconcile: (context) => reconcile(context) } : { binding };
+    };
+  }
+  return { ...module, backends };
+}

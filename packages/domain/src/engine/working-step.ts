@@ -1,0 +1,100 @@
+import type { RegisteredKind } from '../kinds/kind-registry';
+import type { Resource } from '../model/resource';
+import type { Run } from '../model/run';
+import { failed as failedStep } from '../ports/provider';
+import { LogExcerpt } from './log-excerpt';
+import { SHUTDOWN } from './shutdown';
+import type { WalkParts } from './walk-parts';
+import { hasEdge } from './walk-recorder';
+
+/** One working state of a run: its provider step called and answered with SUCCESS, FAILURE or CANCEL. */
+export class WorkingStep {
+  constructor(private readonly parts: WalkParts) {}
+
+  /** Calls the provider for the working state; returns the finished run, or null to keep walking. */
+  async run(
+    run: Run,
+    resource: Resource,
+    kind: RegisteredKind,
+    step: string,
+    signal: AbortSignal,
+  ): Promise<Run | null> {
+    const { store } = this.parts.options;
+    const attempt = run.step === step ? run.attempt + 1 : 1;
+    if (attempt > this.parts.calls.maxAttempts) {
+      const error = this.parts.calls.exhausted(run, step);
+      // Out of the working state through the kind's own failure edge, so state and records agree.
+      if (hasEdge(kind, resource.state, 'FAILURE')) {
+        await this.parts.recorder.record(run, resource, kind, 'FAILURE', 'failed', {
+          startedAt: this.parts.recorder.now(),
+          attempt: run.attempt,
+          error,
+        });
+      }
+      return this.parts.recorder.finish(run, 'failed', error);
+    }
+    const current = await store.updateRun(run.id, ['running'], { step, attempt });
+    if (!current) return null; // cancelled meanwhile: the loop reloads and takes the cancel path
+    const startedAt = this.parts.recorder.now();
+    const log = new LogExcerpt();
+    const context = this.parts.calls.context(current, resource, step, attempt, signal, log);
+    const free = await this.parts.displacement.untilHolderFree(resource, kind, signal, log);
+    const outcome = free
+      ? await this.parts.calls.call(kind, context)
+      : failedStep('aborted', 'The step was aborted while it waited for the holder to be free.');
+    if (signal.aborted && signal.reason === SHUTDOWN) return current;
+    const after = await store.getRun(run.id);
+    if (after?.status === 'cancelling')
+      return this.cancel(after, resource, kind, step, signal, log, startedAt);
+    // Aborted for another reason while waiting: nothing was done, so the run is left to resume.
+    if (!free) return current;
+    if (outcome.ok) {
+      await this.parts.displacement.displaceHolders(current, resource, kind);
+      await this.parts.recorder.record(current, resource, kind, 'SUCCESS', 'succeeded', {
+        startedAt,
+        outputs: outcome.outputs,
+        log,
+        attempt,
+      });
+      return null;
+    }
+    await this.parts.recorder.record(current, resource, kind, 'FAILURE', 'failed', {
+      startedAt,
+      outputs: outcome.outputs ?? {},
+      log,
+      attempt,
+      error: outcome.error,
+    });
+    return this.parts.recorder.finish(current, 'failed', outcome.error);
+  }
+
+  async cancel(
+    run: Run,
+    resource: Resource,
+    kind: RegisteredKind,
+    step: string | null,
+    signal: AbortSignal,
+    log = new LogExcerpt(),
+    startedAt = this.parts.recorder.now(),
+  ): Promise<Run | null> {
+    if (step) {
+      await this.parts.calls.cleanup(
+        kind,
+        this.parts.calls.context(run, resource, step, run.attempt, signal, log),
+        log,
+      );
+      const event = hasEdge(kind, resource.state, 'CANCEL') ? 'CANCEL' : 'FAILURE';
+      const error = {
+        code: 'cancelled',
+        message: `Cancelled by ${run.cancelRequestedBy ?? 'unknown'}: ${run.cancelReason ?? 'no reason given'}`,
+      };
+      await this.parts.recorder.record(run, resource, kind, event, 'cancelled', {
+        startedAt,
+        log,
+        error,
+        attempt: run.attempt,
+      });
+    }
+    return this.parts.recorder.finish(run, 'cancelled', null);
+  }
+}

@@ -1,0 +1,204 @@
+import { Value } from 'typebox/value';
+import { planPath } from '../engine/plan-path';
+import { endsLife } from '../engine/references';
+import { SlipwayError } from '../errors/slipway-error';
+import { withArticle } from '../kinds/article';
+import type { RegisteredKind } from '../kinds/kind-registry';
+import type { Principal } from '../model/principal';
+import type { Resource } from '../model/resource';
+import { ReferenceGuard, referencesIn } from './reference-guard';
+import type { ServiceContext } from './service-context';
+
+export interface CreateResourceInput {
+  name: string;
+  spec: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+export interface PatchResourceInput {
+  spec?: Record<string, unknown>;
+  labels?: Record<string, string>;
+}
+
+/**
+ * Creating and changing resources: the spec against its kind's schema and provider, the
+ * references it makes checked before and confirmed after the write, and taken back when a
+ * destroy of what they name won the race.
+ */
+export class ResourceWrites {
+  private readonly references: ReferenceGuard;
+
+  constructor(private readonly context: ServiceContext) {
+    this.references = new ReferenceGuard(context.options.store, context.options.kinds);
+  }
+
+  async create(kindName: string, input: CreateResourceInput, principal: Principal): Promise<Resource> {
+    const kind = this.context.kind(kindName, principal, 'write');
+    this.validateSpec(kind, input.spec);
+    await this.references.check(kind, input.spec);
+    const now = this.context.now();
+    const resource: Resource = {
+      id: this.context.options.newId(),
+      kind: kind.definition.name,
+      name: input.name,
+      state: kind.graph.initial,
+      version: 1,
+      seq: 0,
+      spec: input.spec,
+      status: {},
+      labels: input.labels ?? {},
+      activeRunId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.context.options.store.createResource(resource);
+    const refused = await this.references.confirm(kind, input.spec);
+    if (refused) {
+      const withdrawnBy = await this.withdraw(kind, resource.id, principal, refused.message);
+      throw new SlipwayError(
+        refused.code,
+        `${refused.message} The ${kind.definition.name} ${resource.id} written meanwhile is withdrawn${withdrawnBy ? ` (run ${withdrawnBy})` : ''}.`,
+        { ...refused.details, withdrawn: resource.id, withdrawnBy },
+      );
+    }
+    return resource;
+  }
+
+  async patch(
+    kindName: string,
+    id: string,
+    input: PatchResourceInput,
+    expectedVersion: number | null,
+    principal: Principal,
+  ): Promise<Resource> {
+    const kind = this.context.kind(kindName, principal, 'write');
+    const resource = await this.context.load(kind, id);
+    if (expectedVersion !== null && expectedVersion !== resource.version) {
+      throw new SlipwayError(
+        'precondition_failed',
+        `If-Match names version ${expectedVersion} but the resource is at version ${resource.version}; GET it again and retry.`,
+        { currentVersion: resource.version },
+      );
+    }
+    if (input.spec) {
+      if (!kind.definition.editableIn.includes(resource.state)) {
+        throw new SlipwayError(
+          'not_editable',
+          `The spec of ${withArticle(kind.definition.name)} can change only in state ${kind.definition.editableIn.join(' or ')}; this one is ${resource.state}.`,
+        );
+      }
+      if (resource.activeRunId) {
+        throw new SlipwayError(
+          'run_conflict',
+          `Run ${resource.activeRunId} is active on this resource; wait for it or cancel it.`,
+          {
+            activeRunId: resource.activeRunId,
+          },
+        );
+      }
+      this.validateSpec(kind, input.spec);
+      await this.references.check(kind, input.spec);
+    }
+    try {
+      const patched = await this.context.options.store.patchResource(
+        id,
+        resource.version,
+        input,
+        this.context.now(),
+      );
+      const refused = input.spec ? await this.references.confirm(kind, input.spec) : null;
+      if (refused) {
+        await this.revertReferences(kind, patched, resource.spec);
+        throw new SlipwayError(refused.code, `${refused.message} The patch was undone.`, refused.details);
+      }
+      return patched;
+    } catch (error) {
+      if (error instanceof SlipwayError && error.code === 'version_conflict' && expectedVersion !== null) {
+        throw new SlipwayError(
+          'precondition_failed',
+          'The resource changed while the patch was applied; GET it again and retry.',
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A reference written in a race with the destroy of what it names is taken back: the new
+   * resource leaves through its kind's own path to a terminal state, on the audit trail.
+   */
+  private async withdraw(
+    kind: RegisteredKind,
+    id: string,
+    principal: Principal,
+    why: string,
+  ): Promise<string | null> {
+    const resource = await this.context.options.store.getResource(id);
+    if (!resource || resource.activeRunId) return null;
+    const target = Object.keys(kind.definition.targets).find(
+      (name) => endsLife(kind, name) && planPath(kind.graph, resource.state, name),
+    );
+    if (!target) return null;
+    const run = this.context.newRun(
+      kind,
+      resource,
+      principal,
+      {},
+      {
+        target,
+        action: null,
+        reason: `Withdrawn at creation: ${why}`,
+        force: true,
+      },
+    );
+    try {
+      await this.context.options.store.startRun(run);
+    } catch (error) {
+      if (error instanceof SlipwayError) return null;
+      throw error;
+    }
+    await this.context.options.executor.submit(run.id);
+    return run.id;
+  }
+
+  /** Puts back the reference fields a refused patch changed, unless someone changed them since. */
+  private async revertReferences(
+    kind: RegisteredKind,
+    patched: Resource,
+    previous: Record<string, unknown>,
+  ): Promise<void> {
+    let current = patched;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const spec = { ...current.spec };
+      for (const [reference] of referencesIn(kind, patched.spec)) {
+        if (spec[reference.field] === patched.spec[reference.field])
+          spec[reference.field] = previous[reference.field];
+      }
+      try {
+        await this.context.options.store.patchResource(
+          current.id,
+          current.version,
+          { spec },
+          this.context.now(),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof SlipwayError) || error.code !== 'version_conflict') throw error;
+        const fresh = await this.context.options.store.getResource(current.id);
+        if (!fresh) return;
+        current = fresh;
+      }
+    }
+  }
+
+  private validateSpec(kind: RegisteredKind, spec: Record<string, unknown>): void {
+    const schemaErrors = [...Value.Errors(kind.definition.spec, spec)].map(
+      (error) => `spec${error.instancePath.replaceAll('/', '.')}: ${error.message}`,
+    );
+    const provider = this.context.options.providers.get(kind.definition.name);
+    const problems = schemaErrors.length > 0 ? schemaErrors : (provider?.validateSpec?.(spec) ?? []);
+    if (problems.length > 0) {
+      throw new SlipwayError('invalid_spec', problems.join('; '), { problems });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { SlipwayError } from '../errors/slipway-error';
+import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
+import { hasPermission, type Principal } from '../model/principal';
+import type { Resource } from '../model/resource';
+import type { Run } from '../model/run';
+import type { Clock } from '../ports/clock';
+import type { Executor } from '../ports/executor';
+import type { KindProvider } from '../ports/provider';
+import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
+
+export interface ResourceServiceOptions {
+  store: ResourceStore & RunStore;
+  kinds: KindRegistry;
+  providers: ReadonlyMap<string, KindProvider>;
+  executor: Executor;
+  clock: Clock;
+  newId: () => string;
+}
+
+export interface RequestMeta {
+  requestId?: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * What every part of the service shares: the permission-checked way to a kind and to one of its
+ * resources, and the shape of a new run.
+ */
+export class ServiceContext {
+  constructor(readonly options: ResourceServiceOptions) {}
+
+  get store(): ResourceStore & RunStore {
+    return this.options.store;
+  }
+
+  kind(name: string, principal: Principal, verb: 'read' | 'write' | 'transition'): RegisteredKind {
+    const kind = this.options.kinds.get(name);
+    const permission = `${kind.definition.name}:${verb}`;
+    if (!hasPermission(principal, permission)) {
+      throw new SlipwayError('forbidden', `This needs the "${permission}" permission.`);
+    }
+    return kind;
+  }
+
+  async load(kind: RegisteredKind, id: string): Promise<Resource> {
+    const resource = await this.options.store.getResource(id);
+    if (!resource || resource.kind !== kind.definition.name) {
+      throw new SlipwayError('resource_not_found', `No ${kind.definition.name} with id "${id}".`);
+    }
+    return resource;
+  }
+
+  newRun(
+    kind: RegisteredKind,
+    resource: Resource,
+    principal: Principal,
+    meta: RequestMeta,
+    what: Pick<Run, 'target' | 'action' | 'reason' | 'force'>,
+  ): Run {
+    return {
+      id: this.options.newId(),
+      resourceId: resource.id,
+      kind: kind.definition.name,
+      ...what,
+      status: 'queued',
+      requestedBy: principal.id,
+      requestId: meta.requestId ?? null,
+      idempotencyKey: meta.idempotencyKey ?? null,
+      fromState: resource.state,
+      step: null,
+      attempt: 0,
+      error: null,
+      cancelRequestedBy: null,
+      cancelReason: null,
+      createdAt: this.now(),
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+    };
+  }
+
+  now(): string {
+    return this.options.clock.now().toISOString();
+  }
+}

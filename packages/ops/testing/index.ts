@@ -1,0 +1,13 @@
+// `@slipway/ops/testing`: fixtures for tests, benchmarks and test-only programs. Nothing here
+// imports vitest, so a child process started outside vitest can load it; the vitest suites have
+// their own entry points (`@slipway/ops/testing/executor-contract`).
+
+export * from './effect-ledger-provider';
+export { ADMIN, EngineFixture, lostQueue, storeFailingOn } from './executor-contract/engine-fixture';
+export {
+  type BuildScript,
+  Gate,
+  type ProviderCall,
+  ScriptedImageProvider,
+  untilAborted,
+} from './executor-contract/scripted-image-provider';

@@ -1,0 +1,11 @@
+export type { CurrentStore } from './current-store';
+export { expectSlipwayError } from './expect-slipway-error';
+export * from './fixtures';
+export type { StoreUnderTest } from './open-store';
+export {
+  describeIdempotencyStoreContract,
+  describeInstallationStoreContract,
+  describeResourceStoreContract,
+  describeRunStoreContract,
+} from './port-contracts';
+export { describeStoreContract } from './store-contract';

@@ -1,0 +1,76 @@
+import type { IdempotencyStore, InstallationStore, ResourceStore, RunStore } from '@slipway/domain';
+import { describe } from 'vitest';
+import type { CurrentStore } from './current-store';
+import { idempotencyContract } from './idempotency-contract';
+import { installationContract } from './installation-contract';
+import { mapKeysContract } from './map-keys-contract';
+import { type StoreUnderTest, useOpenStore } from './open-store';
+import { resourceContract } from './resource-contract';
+import { resourceListingContract } from './resource-listing-contract';
+import { runContract } from './run-contract';
+import { transitionContract } from './transition-contract';
+import { transitionListingContract } from './transition-listing-contract';
+
+/**
+ * One contract per store port. Resources and runs are one aggregate in the stores (a run claims
+ * its resource, a transition moves it), so their suites need both ports to build their fixtures.
+ */
+export function resourceStoreContract(store: CurrentStore<ResourceStore & RunStore>): void {
+  describe('ResourceStore', () => {
+    resourceContract(store);
+    resourceListingContract(store);
+    mapKeysContract(store);
+  });
+}
+
+export function runStoreContract(store: CurrentStore<ResourceStore & RunStore>): void {
+  describe('RunStore', () => {
+    runContract(store);
+    transitionContract(store);
+    transitionListingContract(store);
+  });
+}
+
+export function idempotencyStoreContract(store: CurrentStore<IdempotencyStore>): void {
+  describe('IdempotencyStore', () => {
+    idempotencyContract(store);
+  });
+}
+
+export function installationStoreContract(store: CurrentStore<InstallationStore>): void {
+  describe('InstallationStore', () => {
+    installationContract(store);
+  });
+}
+
+/** The promises of `ResourceStore`, for an adapter of that port. */
+export function describeResourceStoreContract(
+  name: string,
+  adapter: StoreUnderTest<ResourceStore & RunStore>,
+): void {
+  describe(`ResourceStore contract: ${name}`, () => resourceStoreContract(useOpenStore(adapter)));
+}
+
+/** The promises of `RunStore` (runs and their transitions), for an adapter of that port. */
+export function describeRunStoreContract(
+  name: string,
+  adapter: StoreUnderTest<ResourceStore & RunStore>,
+): void {
+  describe(`RunStore contract: ${name}`, () => runStoreContract(useOpenStore(adapter)));
+}
+
+/** The promises of `IdempotencyStore`, for an adapter of that port. */
+export function describeIdempotencyStoreContract(
+  name: string,
+  adapter: StoreUnderTest<IdempotencyStore>,
+): void {
+  describe(`IdempotencyStore contract: ${name}`, () => idempotencyStoreContract(useOpenStore(adapter)));
+}
+
+/** The promises of `InstallationStore`, for an adapter of that port. */
+export function describeInstallationStoreContract(
+  name: string,
+  adapter: StoreUnderTest<InstallationStore>,
+): void {
+  describe(`InstallationStore contract: ${name}`, () => installationStoreContract(useOpenStore(adapter)));
+}
