@@ -232,16 +232,51 @@ describe('clusters in the engine', () => {
     expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
   });
 
-  it('a promote accepted just before the live cluster got busy waits for it, and never fails the ready cluster', async () => {
+  it('refuses runs on the live cluster while a promote of its service is accepted but still queued, so the promote never waits behind them', async () => {
     const a = await cluster('a', 'live');
     const b = await cluster('b', 'ready');
-    // Hold the promote back after it was accepted, so the verify of the live cluster slips in
-    // between request and step: the race the request-time check cannot close.
+    // The promote is accepted and stays queued (say, behind a long build on a busy executor).
+    const held = holdNextSubmission();
+    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    expect(await store.getRun(promote.id)).toMatchObject({ status: 'queued' });
+    for (const attempt of [
+      service.runAction('cluster', a.id, 'verify', ADMIN),
+      service.requestRun('cluster', a.id, { target: 'destroyed', force: true, reason: 'now' }, ADMIN),
+    ]) {
+      await expect(attempt).rejects.toMatchObject({
+        code: 'run_conflict',
+        details: { activeRunId: promote.id },
+        message: expect.stringContaining(promote.id),
+      });
+    }
+    expect(await store.getResource(a.id)).toMatchObject({ state: 'live', activeRunId: null });
+    held.release();
+    await executor.idle();
+    expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded', error: null });
+    expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
+  });
+
+  it('a promote whose holder got a run past both request-time looks waits for it in its step, and never fails the ready cluster', async () => {
+    const a = await cluster('a', 'live');
+    const b = await cluster('b', 'ready');
+    // Hold the promote back after it was accepted, then give the live cluster a verify run the
+    // way one gets past the request-time looks only when the store fails the second look: stored
+    // and walked without the service's checks.
     const held = holdNextSubmission();
     const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
     let release: (outcome: StepOutcome) => void = () => {};
     scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
-    const verifying = await service.runAction('cluster', a.id, 'verify', ADMIN);
+    const stored = (await store.getRun(promote.id))!;
+    const verifying = {
+      ...stored,
+      id: `${promote.id}-verify`,
+      resourceId: a.id,
+      target: 'live',
+      action: 'verify',
+      fromState: 'live',
+    };
+    await store.startRun(verifying);
+    void executor.submit(verifying.id);
     while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
     // The walker looks for the live cluster once it is promoting; the verify ends only after that.
     const looked = new Promise<void>((resolve) => {
@@ -254,7 +289,7 @@ describe('clusters in the engine', () => {
     release(succeeded({ checks: ['ok'] }));
     await executor.idle();
     expect(await store.getRun(verifying.id)).toMatchObject({ status: 'succeeded' });
-    expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded', error: null });
+    expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded', error: null, attempt: 1 });
     expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
     expect(await history(b.id)).not.toContain('promoting>failed:FAILURE');
   });

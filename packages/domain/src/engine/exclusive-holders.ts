@@ -1,6 +1,8 @@
 import type { RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
+import { isTerminalRunStatus, type Run } from '../model/run';
 import type { ResourceStore } from '../ports/resource-store';
+import type { RunStore } from '../ports/run-store';
 import { listAllResources } from './list-all-resources';
 
 /** The group a resource belongs to for its kind's exclusive state (a cluster's service), if any. */
@@ -60,4 +62,33 @@ export async function busyHolder(
 ): Promise<Resource | null> {
   const holders = await exclusiveHolders(store, kind, resource);
   return holders.find((holder) => holder.activeRunId !== null) ?? null;
+}
+
+/**
+ * A run of another resource of `resource`'s group that is headed for the exclusive state (a
+ * promote), whether it is still queued or already walking. Its walk will displace the holder, so
+ * the holder takes no run of its own meanwhile: the promotion would otherwise wait in its step for
+ * a run that may be queued behind it.
+ */
+export async function runEnteringGroup(
+  store: ResourceStore & Pick<RunStore, 'getRun'>,
+  kind: RegisteredKind,
+  resource: Resource,
+): Promise<{ member: Resource; run: Run } | null> {
+  const exclusive = kind.definition.exclusive;
+  const group = exclusiveGroup(kind, resource);
+  if (!exclusive || group === null) return null;
+  const members = (await listAllResources(store, { kind: kind.definition.name })).filter(
+    (candidate) =>
+      candidate.id !== resource.id &&
+      candidate.activeRunId !== null &&
+      candidate.spec[exclusive.groupField] === group,
+  );
+  for (const member of members) {
+    const run = await store.getRun(member.activeRunId!);
+    if (run && run.action === null && run.target === exclusive.state && !isTerminalRunStatus(run.status)) {
+      return { member, run };
+    }
+  }
+  return null;
 }

@@ -1,7 +1,6 @@
 import type { RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
 import type { Run } from '../model/run';
-import { failed as failedStep } from '../ports/provider';
 import { LogExcerpt } from './log-excerpt';
 import { SHUTDOWN } from './shutdown';
 import type { WalkParts } from './walk-parts';
@@ -33,21 +32,25 @@ export class WorkingStep {
       }
       return this.parts.recorder.finish(run, 'failed', error);
     }
-    const current = await store.updateRun(run.id, ['running'], { step, attempt });
-    if (!current) return null; // cancelled meanwhile: the loop reloads and takes the cancel path
     const startedAt = this.parts.recorder.now();
     const log = new LogExcerpt();
-    const context = this.parts.calls.context(current, resource, step, attempt, signal, log);
+    // Waiting for the holder starts no attempt: a restart meanwhile must not use up the limit.
     const free = await this.parts.displacement.untilHolderFree(resource, kind, signal, log);
-    const outcome = free
-      ? await this.parts.calls.call(kind, context)
-      : failedStep('aborted', 'The step was aborted while it waited for the holder to be free.');
+    if (!free) {
+      if (signal.aborted && signal.reason === SHUTDOWN) return run;
+      const after = await store.getRun(run.id);
+      if (after?.status === 'cancelling')
+        return this.cancel(after, resource, kind, step, signal, log, startedAt);
+      return run; // aborted for another reason while waiting: nothing was done, the run resumes later
+    }
+    const current = await store.updateRun(run.id, ['running'], { step, attempt });
+    if (!current) return null; // cancelled meanwhile: the loop reloads and takes the cancel path
+    const context = this.parts.calls.context(current, resource, step, attempt, signal, log);
+    const outcome = await this.parts.calls.call(kind, context);
     if (signal.aborted && signal.reason === SHUTDOWN) return current;
     const after = await store.getRun(run.id);
     if (after?.status === 'cancelling')
       return this.cancel(after, resource, kind, step, signal, log, startedAt);
-    // Aborted for another reason while waiting: nothing was done, so the run is left to resume.
-    if (!free) return current;
     if (outcome.ok) {
       await this.parts.displacement.displaceHolders(current, resource, kind);
       await this.parts.recorder.record(current, resource, kind, 'SUCCESS', 'succeeded', {

@@ -55,10 +55,14 @@ export class ResourceWrites {
     const refused = await this.references.confirm(kind, input.spec);
     if (refused) {
       const withdrawnBy = await this.withdraw(kind, resource.id, principal, refused.message);
+      // Say what happened to the resource written meanwhile, also when it could not be withdrawn.
+      const fate = withdrawnBy
+        ? `is withdrawn (run ${withdrawnBy})`
+        : 'could not be withdrawn (a run of its own is active, or no path leads it to a terminal state); destroy it yourself';
       throw new SlipwayError(
         refused.code,
-        `${refused.message} The ${kind.definition.name} ${resource.id} written meanwhile is withdrawn${withdrawnBy ? ` (run ${withdrawnBy})` : ''}.`,
-        { ...refused.details, withdrawn: resource.id, withdrawnBy },
+        `${refused.message} The ${kind.definition.name} ${resource.id} written meanwhile ${fate}.`,
+        { ...refused.details, withdrawn: withdrawnBy ? resource.id : null, withdrawnBy },
       );
     }
     return resource;
@@ -108,8 +112,14 @@ export class ResourceWrites {
       );
       const refused = input.spec ? await this.references.confirm(kind, input.spec) : null;
       if (refused) {
-        await this.revertReferences(kind, patched, resource.spec);
-        throw new SlipwayError(refused.code, `${refused.message} The patch was undone.`, refused.details);
+        const undone = await this.revertReferences(kind, patched, resource.spec);
+        throw new SlipwayError(
+          refused.code,
+          undone
+            ? `${refused.message} The patch was undone.`
+            : `${refused.message} The patch could not be undone: the resource kept changing meanwhile; GET it and put its references right.`,
+          { ...refused.details, undone },
+        );
       }
       return patched;
     } catch (error) {
@@ -161,12 +171,15 @@ export class ResourceWrites {
     return run.id;
   }
 
-  /** Puts back the reference fields a refused patch changed, unless someone changed them since. */
+  /**
+   * Puts back the reference fields a refused patch changed, unless someone changed them since.
+   * False when the resource kept changing under every attempt, so nothing was put back.
+   */
   private async revertReferences(
     kind: RegisteredKind,
     patched: Resource,
     previous: Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let current = patched;
     for (let attempt = 0; attempt < 5; attempt++) {
       const spec = { ...current.spec };
@@ -181,14 +194,15 @@ export class ResourceWrites {
           { spec },
           this.context.now(),
         );
-        return;
+        return true;
       } catch (error) {
         if (!(error instanceof SlipwayError) || error.code !== 'version_conflict') throw error;
         const fresh = await this.context.options.store.getResource(current.id);
-        if (!fresh) return;
+        if (!fresh) return true; // gone: it references nothing any more
         current = fresh;
       }
     }
+    return false;
   }
 
   private validateSpec(kind: RegisteredKind, spec: Record<string, unknown>): void {

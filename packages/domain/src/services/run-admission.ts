@@ -1,4 +1,4 @@
-import { busyHolder, enteringStates, groupMembersIn } from '../engine/exclusive-holders';
+import { busyHolder, enteringStates, groupMembersIn, runEnteringGroup } from '../engine/exclusive-holders';
 import { planPath } from '../engine/plan-path';
 import { endsLife, referencingResources, resourceInUse } from '../engine/references';
 import { SlipwayError } from '../errors/slipway-error';
@@ -85,7 +85,8 @@ export class RunAdmission {
       );
     }
     const entering = enteringStates(kind);
-    if (path.some((edge) => entering.includes(edge.to))) await this.refuseWhileHolderBusy(kind, resource);
+    const entersExclusive = path.some((edge) => entering.includes(edge.to));
+    if (entersExclusive) await this.refuseWhileHolderBusy(kind, resource);
     const run = this.context.newRun(kind, resource, principal, meta, {
       target: request.target,
       action: null,
@@ -94,7 +95,7 @@ export class RunAdmission {
     });
     // Refused before anything is stored: a run the queue cannot take must leave no trace.
     await this.context.options.executor.ensureAccepting();
-    await this.startRun(kind, resource, run);
+    await this.startRun(kind, resource, run, entersExclusive);
     await this.context.options.executor.submit(run.id);
     return run;
   }
@@ -133,53 +134,83 @@ export class RunAdmission {
     });
     // Refused before anything is stored: a run the queue cannot take must leave no trace.
     await this.context.options.executor.ensureAccepting();
-    await this.startRun(kind, resource, run);
+    await this.startRun(kind, resource, run, false);
     await this.context.options.executor.submit(run.id);
     return run;
   }
 
   /**
    * The holder of an exclusive state (the live cluster) takes no run while another resource of
-   * its group is on its way into that state (promoting): that run will record the holder's
-   * displacement, which a run of the holder's own would make impossible.
+   * its group is on its way into that state: in the displacing state (promoting), or with a run
+   * to that state accepted and not yet ended (a queued promote). That run will record the holder's
+   * displacement, which a run of the holder's own would hold up: the promotion would wait in its
+   * step, holding an executor slot, for a run that may be queued behind it.
    */
   private async refuseWhileDisplacing(kind: RegisteredKind, resource: Resource): Promise<void> {
-    if (resource.state !== kind.definition.exclusive?.state) return;
+    const conflict = await this.displacingConflict(kind, resource);
+    if (conflict) throw conflict;
+  }
+
+  private async displacingConflict(kind: RegisteredKind, resource: Resource): Promise<SlipwayError | null> {
+    const exclusive = kind.definition.exclusive;
+    if (!exclusive || resource.state !== exclusive.state) return null;
     for (const state of enteringStates(kind)) {
       const [entering] = (await groupMembersIn(this.context.options.store, kind, resource, state)).filter(
         (member) => member.activeRunId !== null,
       );
       if (entering?.activeRunId) {
-        throw new SlipwayError(
+        return new SlipwayError(
           'run_conflict',
-          `${kind.definition.name} ${entering.id} of the same ${kind.definition.exclusive.groupField} is ${state} (run ${entering.activeRunId}) and will move this one out of ${resource.state}; wait for that run to end.`,
+          `${kind.definition.name} ${entering.id} of the same ${exclusive.groupField} is ${state} (run ${entering.activeRunId}) and will move this one out of ${resource.state}; wait for that run to end.`,
           { activeRunId: entering.activeRunId },
         );
       }
     }
+    const headed = await runEnteringGroup(this.context.options.store, kind, resource);
+    if (!headed) return null;
+    return new SlipwayError(
+      'run_conflict',
+      `${kind.definition.name} ${headed.member.id} of the same ${exclusive.groupField} has run ${headed.run.id} to "${exclusive.state}" (${headed.run.status}), which will move this one out of ${resource.state}; wait for that run to end.`,
+      { activeRunId: headed.run.id },
+    );
   }
 
   /**
-   * Starts the run, then looks again at what could have raced it. A holder of the exclusive state
-   * (the live cluster) refuses its run also when a group member entered the displacing state
-   * (promoting) after the first look: the promotion lists the holder's run only after it entered,
-   * so one of the two always sees the other, and this side gives way before any step.
+   * Starts the run, then looks again at what could have raced it, each side writing before it
+   * reads: a holder of the exclusive state (the live cluster) gives way to a group member whose
+   * run to that state started meanwhile, and a run to the exclusive state (a promote) gives way
+   * to a run the holder started meanwhile. Whichever started second sees the first, so a
+   * promotion never has to wait in its step for a holder's run. A refused run is ended before it
+   * is handed to the executor. Where the second look cannot be had (the store failed us after the
+   * run was stored) or the run was taken up meanwhile (a sweeper), it is walked after all: the
+   * promotion's step waits for the holder rather than fail it.
    */
-  private async startRun(kind: RegisteredKind, resource: Resource, run: Run): Promise<void> {
+  private async startRun(
+    kind: RegisteredKind,
+    resource: Resource,
+    run: Run,
+    entersExclusive: boolean,
+  ): Promise<void> {
     await this.context.options.store.startRun(run);
+    let conflict: SlipwayError | null;
     try {
-      await this.refuseWhileDisplacing(kind, resource);
-    } catch (error) {
-      if (!(error instanceof SlipwayError)) throw error;
-      const now = this.context.now();
-      await this.context.options.store.finishRun(run.id, ['queued'], {
+      conflict = entersExclusive
+        ? await this.holderBusyConflict(kind, resource)
+        : await this.displacingConflict(kind, resource);
+    } catch {
+      return;
+    }
+    if (!conflict) return;
+    const now = this.context.now();
+    const ended = await this.context.options.store
+      .finishRun(run.id, ['queued'], {
         status: 'failed',
-        error: { code: error.code, message: error.message },
+        error: { code: conflict.code, message: conflict.message },
         finishedAt: now,
         durationMs: Date.parse(now) - Date.parse(run.createdAt),
-      });
-      throw error;
-    }
+      })
+      .catch(() => null);
+    if (ended) throw conflict;
   }
 
   /**
@@ -188,9 +219,14 @@ export class RunAdmission {
    * resource another run is working on.
    */
   private async refuseWhileHolderBusy(kind: RegisteredKind, resource: Resource): Promise<void> {
+    const conflict = await this.holderBusyConflict(kind, resource);
+    if (conflict) throw conflict;
+  }
+
+  private async holderBusyConflict(kind: RegisteredKind, resource: Resource): Promise<SlipwayError | null> {
     const busy = await busyHolder(this.context.options.store, kind, resource);
-    if (!busy?.activeRunId) return;
-    throw new SlipwayError(
+    if (!busy?.activeRunId) return null;
+    return new SlipwayError(
       'run_conflict',
       `${busy.kind} ${busy.id} holds "${kind.definition.exclusive?.state}" and has run ${busy.activeRunId} active; ` +
         `request this when that run has ended (GET /v1/runs/${busy.activeRunId}).`,
