@@ -1,4 +1,5 @@
 import type { IdempotencyLease, IdempotencyRecord, IdempotencyReservation } from '@slipway/domain';
+import type { Filter } from 'mongodb';
 import { isDuplicateKey } from './driver-errors';
 import {
   completedDocument,
@@ -152,17 +153,40 @@ export async function releaseIdempotencyOwnedBy(
   return released;
 }
 
+/** What the purge reads of a lapsed document: its kind and version, never its stored response. */
+type PurgeCandidate = Pick<IdempotencyDocument, '_id' | 'state'> & { token?: string };
+
+/**
+ * Only what can be purged, so live records, with their bodies, stay in the database. A record
+ * without its time (written before leases and retention) has lapsed, as `isCurrent` has it.
+ */
+
+function lapsedFilter(now: string, markersBefore: string): Filter<IdempotencyDocument> {
+  return {
+    $or: [
+      { state: 'reserved', expiresAt: { $lte: now } },
+      { state: 'reserved', expiresAt: { $exists: false } },
+      { state: 'completed', keepUntil: { $lte: now } },
+      { state: 'completed', keepUntil: { $exists: false } },
+      { state: 'superseding', expiresAt: { $lt: markersBefore } },
+    ],
+  };
+}
+
 /** Deletes lapsed records (each through `supersede`, so a concurrent takeover wins or loses whole) and old markers. */
 export async function purgeIdempotency(collections: MongoCollections, now: string): Promise<number> {
-  const documents: IdempotencyDocument[] = await collections.idempotency.find({}).toArray();
   const markersBefore = new Date(Date.now() - MARKER_KEEP_MS).toISOString();
+  const candidates = await collections.idempotency
+    .find(lapsedFilter(now, markersBefore), {
+      projection: { _id: 1, state: 1, token: 1 },
+    })
+    .toArray();
   let purged = 0;
-  for (const document of documents) {
+  for (const document of candidates as PurgeCandidate[]) {
     if (document.state === 'superseding') {
-      if (document.expiresAt < markersBefore) await collections.idempotency.deleteOne({ _id: document._id });
+      await collections.idempotency.deleteOne({ _id: document._id });
       continue;
     }
-    if (isCurrent(document, now)) continue;
     if ((await supersede(collections, document._id, document.token, null)) === 'done') purged += 1;
   }
   return purged;

@@ -8,6 +8,7 @@ import { RacerPool } from '../../testing/mongo/racer-pool';
 import { describeStoreContract } from '../../testing/store-contract';
 import { appendChange, readChange, readHead } from './change-log';
 import { buildChange, type ChangeIntent } from './change-writer';
+import { purgeIdempotency } from './idempotency-operations';
 import { collectionsOf, type MongoCollections } from './mongo-collections';
 import { MongoStore } from './mongo-store';
 import { advanceProjections } from './projections';
@@ -342,6 +343,72 @@ describeWithService('MongoStore', mongo, (url) => {
       const collections = await raw(dbName);
       // start + 10 updates + 5 transitions, each at its own position, and nothing beyond.
       expect(await readHead(collections, resource.id)).toMatchObject({ pos: 16, projectedPos: 16 });
+    });
+
+    it('purges lapsed keys, legacy records and old markers without fetching what it keeps', async () => {
+      const dbName = freshDatabase();
+      const store = await open(dbName);
+      const live = (name: string, seconds: number) => ({
+        claimId: `${name}-claim`,
+        owner: 'host/1/a',
+        expiresAt: at(seconds),
+      });
+      const reply = (body: string) => ({ status: 201, headers: {}, body });
+      await store.reserveIdempotency('held', 'fp', live('held', 1000), at(0));
+      await store.reserveIdempotency('kept', 'fp', live('kept', 10), at(0));
+      await store.completeIdempotency('kept', 'kept-claim', {
+        fingerprint: 'fp',
+        response: reply('KEPT-BODY'),
+        keepUntil: at(5000),
+      });
+      await store.reserveIdempotency('lapsed', 'fp', live('lapsed', 10), at(0));
+      await store.completeIdempotency('lapsed', 'lapsed-claim', {
+        fingerprint: 'fp',
+        response: reply('LAPSED'),
+        keepUntil: at(50),
+      });
+      const collections = await raw(dbName);
+      const hour = 60 * 60_000;
+      await collections.idempotency.insertMany([
+        { _id: 'legacy-reserved', state: 'reserved', fingerprint: 'fp', reservedAt: at(0) },
+        {
+          _id: 'legacy-completed',
+          state: 'completed',
+          fingerprint: 'fp',
+          response: { status: 200, headersJson: '{}', body: 'OLD' },
+        },
+        {
+          _id: 'old-marker',
+          state: 'superseding',
+          key: 'gone',
+          expiresAt: new Date(Date.now() - 2 * hour).toISOString(),
+        },
+        {
+          _id: 'new-marker',
+          state: 'superseding',
+          key: 'busy',
+          expiresAt: new Date(Date.now() + 30_000).toISOString(),
+        },
+      ]);
+
+      const watched = await new MongoClient(url, { monitorCommands: true }).connect();
+      const fetched: string[] = [];
+      watched.on('commandSucceeded', (event) => {
+        if (event.commandName === 'find' || event.commandName === 'getMore')
+          fetched.push(JSON.stringify(event.reply));
+      });
+      try {
+        expect(await purgeIdempotency(collectionsOf(watched.db(dbName)), at(100))).toBe(3);
+      } finally {
+        await watched.close();
+      }
+
+      const records = await collections.idempotency.find({ state: { $ne: 'superseding' } }).toArray();
+      expect(records.map((document) => document._id).sort()).toEqual(['held', 'kept']);
+      expect(await collections.idempotency.findOne({ _id: 'old-marker' })).toBeNull();
+      expect(await collections.idempotency.findOne({ _id: 'new-marker' })).not.toBeNull();
+      // A live record's stored response stays in the database: the purge never reads it.
+      expect(fetched.join('\n')).not.toContain('KEPT-BODY');
     });
 
     it('answers service_unavailable once closed', async () => {
