@@ -46,6 +46,9 @@ function scriptedProviders() {
       promote: step('promote'),
       destroy: step('destroy'),
     },
+    cleanup: async (context) => {
+      calls.push(`${context.resource.name}:cleanup:${context.step}`);
+    },
   };
   const image: ProviderFor<typeof imageKind> = {
     backend: 'scripted',
@@ -292,6 +295,40 @@ describe('clusters in the engine', () => {
     expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded', error: null, attempt: 1 });
     expect([await stateOf(a.id), await stateOf(b.id)]).toEqual(['standby', 'live']);
     expect(await history(b.id)).not.toContain('promoting>failed:FAILURE');
+  });
+
+  it('a promote cancelled while it waits for the holder cleans up nothing, since its provider never ran', async () => {
+    const a = await cluster('a', 'live');
+    const b = await cluster('b', 'ready');
+    const held = holdNextSubmission();
+    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+    let release: (outcome: StepOutcome) => void = () => {};
+    scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
+    const stored = (await store.getRun(promote.id))!;
+    const verifying = {
+      ...stored,
+      id: `${promote.id}-verify`,
+      resourceId: a.id,
+      action: 'verify',
+      fromState: 'live',
+    };
+    await store.startRun(verifying);
+    void executor.submit(verifying.id);
+    while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
+    const looked = new Promise<void>((resolve) => {
+      onLiveLookup = async () => {
+        if ((await store.getResource(b.id))?.state === 'promoting') resolve();
+      };
+    });
+    held.release();
+    await looked;
+    await service.cancelRun(promote.id, ADMIN, 'changed my mind');
+    release(succeeded({ checks: ['ok'] }));
+    await executor.idle();
+    expect(await store.getRun(promote.id)).toMatchObject({ status: 'cancelled' });
+    expect(scripted.calls.filter((call) => call.startsWith('b:'))).not.toContain('b:promote');
+    expect(scripted.calls).not.toContain('b:cleanup:promote');
+    expect(await stateOf(a.id)).toBe('live');
   });
 
   it('a promote racing a verify of the live cluster never fails a cluster (30 races)', async () => {

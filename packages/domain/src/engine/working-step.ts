@@ -39,8 +39,9 @@ export class WorkingStep {
     if (!free) {
       if (signal.aborted && signal.reason === SHUTDOWN) return run;
       const after = await store.getRun(run.id);
+      // Cancelled while waiting: the provider never ran, so there is nothing of its to clean up.
       if (after?.status === 'cancelling')
-        return this.cancel(after, resource, kind, step, signal, log, startedAt);
+        return this.cancel(after, resource, kind, step, signal, log, startedAt, false);
       return run; // aborted for another reason while waiting: nothing was done, the run resumes later
     }
     const current = await store.updateRun(run.id, ['running'], { step, attempt });
@@ -79,13 +80,16 @@ export class WorkingStep {
     signal: AbortSignal,
     log = new LogExcerpt(),
     startedAt = this.parts.recorder.now(),
+    providerRan = true,
   ): Promise<Run | null> {
     if (step) {
-      await this.parts.calls.cleanup(
-        kind,
-        this.parts.calls.context(run, resource, step, run.attempt, signal, log),
-        log,
-      );
+      if (providerRan) {
+        await this.parts.calls.cleanup(
+          kind,
+          this.parts.calls.context(run, resource, step, run.attempt, signal, log),
+          log,
+        );
+      }
       const event = hasEdge(kind, resource.state, 'CANCEL') ? 'CANCEL' : 'FAILURE';
       const error = {
         code: 'cancelled',
