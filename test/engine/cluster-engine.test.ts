@@ -158,6 +158,40 @@ const stateOf = async (id: string) => (await store.getResource(id))?.state;
 const history = async (resourceId: string) =>
   (await store.listTransitions({ resourceId, limit: 100 })).items.map((t) => `${t.from}>${t.to}:${t.event}`);
 
+/**
+ * Live A and ready B, with B's promote held back after it was accepted and A given a verify run
+ * the way one gets past the request-time looks only when the store fails the second look: stored
+ * and walked without the service's checks. Resolves once B's promoting step waits for that verify.
+ */
+async function promoteWaitingForHolder() {
+  const a = await cluster('a', 'live');
+  const b = await cluster('b', 'ready');
+  const held = holdNextSubmission();
+  const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
+  let releaseVerify: (outcome: StepOutcome) => void = () => {};
+  scripted.verifyWith(() => new Promise((resolve) => (releaseVerify = resolve)));
+  const stored = (await store.getRun(promote.id))!;
+  const verifying = {
+    ...stored,
+    id: `${promote.id}-verify`,
+    resourceId: a.id,
+    action: 'verify',
+    fromState: 'live',
+  };
+  await store.startRun(verifying);
+  void executor.submit(verifying.id);
+  while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
+  // The walker looks for the live cluster once it is promoting; the verify ends only after that.
+  const looked = new Promise<void>((resolve) => {
+    onLiveLookup = async () => {
+      if ((await store.getResource(b.id))?.state === 'promoting') resolve();
+    };
+  });
+  held.release();
+  await looked;
+  return { a, b, promote, verifying, releaseVerify };
+}
+
 describe('clusters in the engine', () => {
   it('walks pending → live: launch, verify, promote, one transition per state change', async () => {
     const a = await cluster('a', 'live');
@@ -260,36 +294,8 @@ describe('clusters in the engine', () => {
   });
 
   it('a promote whose holder got a run past both request-time looks waits for it in its step, and never fails the ready cluster', async () => {
-    const a = await cluster('a', 'live');
-    const b = await cluster('b', 'ready');
-    // Hold the promote back after it was accepted, then give the live cluster a verify run the
-    // way one gets past the request-time looks only when the store fails the second look: stored
-    // and walked without the service's checks.
-    const held = holdNextSubmission();
-    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
-    let release: (outcome: StepOutcome) => void = () => {};
-    scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
-    const stored = (await store.getRun(promote.id))!;
-    const verifying = {
-      ...stored,
-      id: `${promote.id}-verify`,
-      resourceId: a.id,
-      target: 'live',
-      action: 'verify',
-      fromState: 'live',
-    };
-    await store.startRun(verifying);
-    void executor.submit(verifying.id);
-    while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
-    // The walker looks for the live cluster once it is promoting; the verify ends only after that.
-    const looked = new Promise<void>((resolve) => {
-      onLiveLookup = async () => {
-        if ((await store.getResource(b.id))?.state === 'promoting') resolve();
-      };
-    });
-    held.release();
-    await looked;
-    release(succeeded({ checks: ['ok'] }));
+    const { a, b, promote, verifying, releaseVerify } = await promoteWaitingForHolder();
+    releaseVerify(succeeded({ checks: ['ok'] }));
     await executor.idle();
     expect(await store.getRun(verifying.id)).toMatchObject({ status: 'succeeded' });
     expect(await store.getRun(promote.id)).toMatchObject({ status: 'succeeded', error: null, attempt: 1 });
@@ -298,32 +304,9 @@ describe('clusters in the engine', () => {
   });
 
   it('a promote cancelled while it waits for the holder cleans up nothing, since its provider never ran', async () => {
-    const a = await cluster('a', 'live');
-    const b = await cluster('b', 'ready');
-    const held = holdNextSubmission();
-    const promote = await service.requestRun('cluster', b.id, { target: 'live' }, ADMIN);
-    let release: (outcome: StepOutcome) => void = () => {};
-    scripted.verifyWith(() => new Promise((resolve) => (release = resolve)));
-    const stored = (await store.getRun(promote.id))!;
-    const verifying = {
-      ...stored,
-      id: `${promote.id}-verify`,
-      resourceId: a.id,
-      action: 'verify',
-      fromState: 'live',
-    };
-    await store.startRun(verifying);
-    void executor.submit(verifying.id);
-    while (scripted.calls.at(-1) !== 'a:verify') await new Promise((done) => setTimeout(done, 5));
-    const looked = new Promise<void>((resolve) => {
-      onLiveLookup = async () => {
-        if ((await store.getResource(b.id))?.state === 'promoting') resolve();
-      };
-    });
-    held.release();
-    await looked;
+    const { a, promote, releaseVerify } = await promoteWaitingForHolder();
     await service.cancelRun(promote.id, ADMIN, 'changed my mind');
-    release(succeeded({ checks: ['ok'] }));
+    releaseVerify(succeeded({ checks: ['ok'] }));
     await executor.idle();
     expect(await store.getRun(promote.id)).toMatchObject({ status: 'cancelled' });
     expect(scripted.calls.filter((call) => call.startsWith('b:'))).not.toContain('b:promote');
