@@ -26,6 +26,8 @@ let store: LmdbStore;
 let executors: InlineExecutor[];
 /** What the provider's build step saw of the hooks, per call. */
 let seen: unknown[];
+/** The steps the provider was asked to clean up after. */
+let cleanedUp: string[];
 
 const provider: ProviderFor<typeof imageKind> = {
   backend: 'scripted',
@@ -36,6 +38,9 @@ const provider: ProviderFor<typeof imageKind> = {
     },
     destroy: async () => succeeded(),
   },
+  cleanup: async (context) => {
+    cleanedUp.push(context.step);
+  },
 };
 
 beforeEach(async () => {
@@ -43,6 +48,7 @@ beforeEach(async () => {
   store = await LmdbStore.open({ path: join(dir, 'db') });
   executors = [];
   seen = [];
+  cleanedUp = [];
 });
 
 afterEach(async () => {
@@ -137,6 +143,8 @@ describe('step hooks', () => {
       },
     ]);
     expect(seen).toHaveLength(1);
+    // What the build did is undone before the failure is recorded.
+    expect(cleanedUp).toEqual(['build']);
     expect(run).toMatchObject({
       status: 'failed',
       error: { code: 'hook_failed', message: 'Hook discovery.publish: registry down' },

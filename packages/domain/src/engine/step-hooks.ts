@@ -17,7 +17,8 @@ export interface StepHook {
    * `before`: runs before the provider; its outputs reach the step as `context.hooked[name]`.
    * `after`: runs once the provider succeeded, before `SUCCESS` is recorded, with the step's
    * outputs. Either way its outputs are recorded with the step's under `hooks.<name>`, and a
-   * failure fails the step (a `before` failure without calling the provider).
+   * failure fails the step (a `before` failure without calling the provider; an `after` failure
+   * once the provider's `cleanup` has undone what the step did, so a failed step leaves no effect).
    */
   phase: 'before' | 'after';
   run(context: HookContext): Promise<StepOutcome>;
@@ -51,6 +52,14 @@ export function hookProblems(
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+async function undoStep(provider: KindProvider | undefined, context: StepContext): Promise<void> {
+  try {
+    await provider?.cleanup?.(context);
+  } catch (error) {
+    context.log(`cleanup after the failed hook failed: ${messageOf(error)}`);
+  }
 }
 
 async function runHook(hook: StepHook, context: HookContext): Promise<StepOutcome> {
@@ -102,7 +111,12 @@ export async function callStep(
   for (const hook of mine.filter((candidate) => candidate.phase === 'after')) {
     const after = await runHook(hook, { ...context, hooked: { ...recorded }, stepOutputs: outcome.outputs });
     recorded[hook.name] = after.outputs ?? {};
-    if (!after.ok) return { ok: false, error: after.error, outputs: withHooks(outcome.outputs) };
+    if (!after.ok) {
+      // The step is about to be recorded as failed: what the provider did must not stay in effect
+      // (a promote whose discovery hook failed must not leave traffic on the failed cluster).
+      await undoStep(provider, context);
+      return { ok: false, error: after.error, outputs: withHooks(outcome.outputs) };
+    }
   }
   return { ok: true, outputs: withHooks(outcome.outputs) };
 }
