@@ -8,9 +8,9 @@ import { killProcessesWithin } from './support/process-table';
 import {
   describeWithService,
   findMongo,
+  mongoWithOwnRedis,
   type OwnRedis,
   ownRedis,
-  type ServiceLookup,
   uniqueDatabaseName,
 } from './support/services';
 import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
@@ -21,13 +21,7 @@ import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-pr
  * the queue is down.
  */
 const [mongo, ownRedisLookup] = await Promise.all([findMongo(), ownRedis()]);
-const services: ServiceLookup =
-  !mongo.found || !ownRedisLookup.found
-    ? {
-        found: false,
-        reason: [mongo, ownRedisLookup].flatMap((s) => (s.found ? [] : [s.reason])).join('; '),
-      }
-    : { found: true, url: mongo.url, origin: `${mongo.origin} + ${ownRedisLookup.origin}` };
+const services = mongoWithOwnRedis(mongo, ownRedisLookup);
 
 interface Health {
   status: string;

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import {
   describeWithService,
   findMongo,
+  mongoWithOwnRedis,
   type OwnRedis,
   ownRedis,
-  type ServiceLookup,
   uniqueDatabaseName,
 } from '@slipway/acceptance/support/services';
 import {
@@ -35,14 +35,7 @@ const SPEC = { source: '/src', build: 'make' };
 
 // A Redis of this file's own: one test restarts it, which must not disturb other files meanwhile.
 const [mongo, ownRedisLookup] = await Promise.all([findMongo(), ownRedis()]);
-/** Both services, or the reason one is missing. */
-const services: ServiceLookup =
-  !mongo.found || !ownRedisLookup.found
-    ? {
-        found: false,
-        reason: [mongo, ownRedisLookup].flatMap((s) => (s.found ? [] : [s.reason])).join('; '),
-      }
-    : { found: true, url: mongo.url, origin: `${mongo.origin} + ${ownRedisLookup.origin}` };
+const services = mongoWithOwnRedis(mongo, ownRedisLookup);
 
 describeWithService('BullMQ executor across worker processes', services, (mongoUrl) => {
   const workers = new WorkerProcesses();

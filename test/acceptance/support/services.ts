@@ -92,6 +92,17 @@ export async function ownRedis(): Promise<OwnRedisLookup> {
   return { found: true, origin: `testcontainers ${REDIS_IMAGE}`, start: startRedisContainer };
 }
 
+/**
+ * A MongoDB-protocol server and a Redis of the file's own as one lookup for `describeWithService`:
+ * found when both are, else the reasons of whichever is missing.
+ */
+export function mongoWithOwnRedis(mongo: ServiceLookup, redis: OwnRedisLookup): ServiceLookup {
+  if (!mongo.found || !redis.found) {
+    return { found: false, reason: [mongo, redis].flatMap((s) => (s.found ? [] : [s.reason])).join('; ') };
+  }
+  return { found: true, url: mongo.url, origin: `${mongo.origin} + ${redis.origin}` };
+}
+
 async function hasRedisServer(): Promise<boolean> {
   return promisify(execFile)('redis-server', ['--version']).then(
     () => true,
