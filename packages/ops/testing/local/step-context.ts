@@ -1,4 +1,5 @@
-import type { Resource, Run, StepContext } from '@slipway/domain';
+import type { Resource, StepContext } from '@slipway/domain';
+import { runningRun } from '../running-run';
 
 export interface StepContextFixture<Spec> extends StepContext<Spec> {
   /** Every line the step logged, in order. */
@@ -27,29 +28,16 @@ export function stepContext<Spec>(
     createdAt: now,
     updatedAt: now,
   };
-  const run: Run = {
+  const run = runningRun({
     id: 'run-test',
     resourceId: id,
     kind: 'image',
     target: step === 'destroy' ? 'destroyed' : 'built',
-    action: null,
-    status: 'running',
     requestedBy: 'tester',
-    reason: null,
-    force: false,
-    requestId: null,
-    idempotencyKey: null,
     fromState: 'pending',
     step,
     attempt: overrides.attempt ?? 1,
-    error: null,
-    cancelRequestedBy: null,
-    cancelReason: null,
-    createdAt: now,
-    startedAt: now,
-    finishedAt: null,
-    durationMs: null,
-  };
+  });
   const lines: string[] = [];
   return {
     resource,

@@ -8,6 +8,7 @@ import type {
   StepOutcome,
 } from '@slipway/domain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runningRun } from '../running-run';
 
 /** One step of the happy path, in the state the machine runs it in. */
 export interface PathStep<K extends AnyKindDefinition> {
@@ -84,32 +85,18 @@ async function call<K extends AnyKindDefinition>(
   options: { attempt?: number; signal?: AbortSignal; state?: string } = {},
 ): Promise<Called> {
   const lines: string[] = [];
-  const now = new Date().toISOString();
   const context: StepContext<SpecOf<K>> = {
     resource: { ...resource, state: options.state ?? resource.state },
-    run: {
+    run: runningRun({
       id: 'run-contract',
       resourceId: resource.id,
       kind: resource.kind,
       target: 'contract',
-      action: null,
-      status: 'running',
       requestedBy: 'contract',
-      reason: null,
-      force: false,
-      requestId: null,
-      idempotencyKey: null,
       fromState: resource.state,
       step,
       attempt: options.attempt ?? 1,
-      error: null,
-      cancelRequestedBy: null,
-      cancelReason: null,
-      createdAt: now,
-      startedAt: now,
-      finishedAt: null,
-      durationMs: null,
-    },
+    }),
     step,
     attempt: options.attempt ?? 1,
     // The walker's token: the same on every attempt of the step of the run.
