@@ -23,5 +23,6 @@ export function runningRun(
     startedAt: now,
     finishedAt: null,
     durationMs: null,
+    groups: {},
   };
 }

@@ -40,4 +40,9 @@ export interface Run {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+  /**
+   * The analytics dimensions the kind declares (`KindAnalytics.groupBy`), read from the spec when the
+   * run was accepted, so rollups and audit filters never need the resource.
+   */
+  groups: Record<string, string>;
 }

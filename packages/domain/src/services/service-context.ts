@@ -1,3 +1,4 @@
+import { analyticsGroupsOf } from '../analytics/analytics-groups';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
@@ -77,6 +78,7 @@ export class ServiceContext {
       startedAt: null,
       finishedAt: null,
       durationMs: null,
+      groups: analyticsGroupsOf(kind.definition, resource.spec),
     };
   }
 

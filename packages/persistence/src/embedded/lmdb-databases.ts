@@ -1,4 +1,11 @@
-import type { IdempotencyLease, IdempotencyRecord, Resource, Run, Transition } from '@slipway/domain';
+import type {
+  IdempotencyLease,
+  IdempotencyRecord,
+  Resource,
+  RollupBucket,
+  Run,
+  Transition,
+} from '@slipway/domain';
 import { type Database, type Key, open, type RootDatabase } from 'lmdb';
 
 /**
@@ -23,6 +30,10 @@ export interface LmdbDatabases {
   names: Database<string, Key>;
   /** id → run */
   runs: Database<Run, string>;
+  /** [createdAt, id]: every run in the order it was accepted */
+  runsByTime: IndexDatabase;
+  /** bucket key (`bucketKeyOf`, hour first) → the bucket, updated in the transaction that records each fact */
+  rollups: Database<RollupBucket, string>;
   /** run ids that are not terminal yet: what a restart must resume */
   unfinishedRuns: Database<true, string>;
   /** id → transition */
@@ -59,6 +70,8 @@ export function openDatabases(path: string): LmdbDatabases {
     names: root.openDB<string, Key>('names', {}),
     runs: root.openDB<Run, string>('runs', {}),
     unfinishedRuns: root.openDB<true, string>('unfinishedRuns', {}),
+    runsByTime: index('runsByTime'),
+    rollups: root.openDB<RollupBucket, string>('rollups', {}),
     transitions: root.openDB<Transition, string>('transitions', {}),
     transitionsByTime: index('transitionsByTime'),
     transitionsByResource: index('transitionsByResource'),
