@@ -5,6 +5,7 @@ export const ANALYTICS_PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <title>Slipway analytics</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
   body { font-family: system-ui, sans-serif; margin: 2rem; color: #1b2733; }
   h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ANALYTICS_PAGE_HTML } from '../analytics-page/page-html';
@@ -6,10 +7,10 @@ import { ANALYTICS_PAGE_SCRIPT } from '../analytics-page/page-script';
 
 /**
  * Chart.js's own UMD build, read from node_modules once: its package exports no subpath, so the
- * file is found beside the entry point `import.meta.resolve` gives.
+ * file is found beside the package's entry point.
  */
 function chartJsBundle(): string {
-  const entry = new URL(import.meta.resolve('chart.js')).pathname;
+  const entry = createRequire(import.meta.url).resolve('chart.js');
   return readFileSync(join(dirname(entry), 'chart.umd.min.js'), 'utf8');
 }
 
