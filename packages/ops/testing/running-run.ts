@@ -24,5 +24,6 @@ export function runningRun(
     finishedAt: null,
     durationMs: null,
     groups: {},
+    failingSince: null,
   };
 }

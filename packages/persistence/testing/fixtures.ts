@@ -58,6 +58,7 @@ export function aRun(resource: Resource, overrides: Partial<Run> = {}): Run {
     finishedAt: null,
     durationMs: null,
     groups: { provider: 'local' },
+    failingSince: null,
     ...overrides,
   };
 }

@@ -7,6 +7,7 @@ import {
   type RollupFact,
   type Run,
   type RunStore,
+  recoveryFactOfRun,
   type Transition,
 } from '@slipway/domain';
 
@@ -16,6 +17,8 @@ export function bucketsFromRecords(runs: readonly Run[], transitions: readonly T
   for (const run of runs) {
     const fact = factOfRun(run);
     if (fact) facts.push(fact);
+    const recovery = recoveryFactOfRun(run);
+    if (recovery) facts.push(recovery);
   }
   for (const transition of transitions) {
     const fact = factOfTransition(transition);

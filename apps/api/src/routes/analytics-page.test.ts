@@ -1,7 +1,6 @@
 /// <reference lib="dom" />
 // The page functions below run in the browser.
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { aResource, aRun } from '@slipway/persistence/testing';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +48,7 @@ beforeAll(async () => {
   api = await startTestSlipway();
   await seed();
   await api.slipway.app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `http://127.0.0.1:${(api.slipway.app.server.address() as AddressInfo).port}`;
+  baseUrl = `http://127.0.0.1:${(api.slipway.app.server.address() as { port: number }).port}`;
   browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,

@@ -103,7 +103,7 @@ describe('audit over the API', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const [header, first] = csv.body.trim().split('\n');
     expect(header).toBe(
-      'group,series,count,failures,failureRate,meanMs,p50Ms,p90Ms,p95Ms,p99Ms,maxMs,meanTimeBetweenFailuresMs',
+      'group,series,count,failures,failureRate,meanMs,p50Ms,p90Ms,p95Ms,p99Ms,maxMs,meanTimeBetweenFailuresMs,meanTimeToRecoveryMs',
     );
     expect(first).toMatch(/^\d{4}-\d\d-\d\d,run,1,0,0,/);
   });
@@ -118,5 +118,29 @@ describe('audit over the API', () => {
     });
     const unknown = await api.request('GET', '/v1/analytics/durations?groupBy=color');
     expect(unknown.statusCode).toBe(400);
+  });
+});
+
+describe('recovery', () => {
+  it('rolls up the time from a failed bake to the next successful one as the mean time to recovery', async () => {
+    const flaky = (
+      await api.request('POST', '/v1/images', {
+        body: { name: 'flaky-img', spec: helloImageSpec({ build: 'exit 3' }) },
+      })
+    ).json().id;
+    const failed = await run(`/v1/images/${flaky}`, { target: 'built' });
+    expect(failed).toMatchObject({ status: 'failed', failingSince: null });
+    const again = await run(`/v1/images/${flaky}`, { target: 'built' });
+    expect(again).toMatchObject({ status: 'failed', failingSince: failed.finishedAt });
+    const fixed = await api.request('PATCH', `/v1/images/${flaky}`, { body: { spec: helloImageSpec() } });
+    expect(fixed.statusCode).toBe(200);
+    const recovered = await run(`/v1/images/${flaky}`, { target: 'built' });
+    expect(recovered).toMatchObject({ status: 'succeeded', failingSince: failed.finishedAt });
+    const report = (await api.request('GET', '/v1/analytics/durations?kind=image')).json();
+    expect(report.groups[0]).toMatchObject({
+      runs: { count: 4, failures: 2, failureRate: 0.5 },
+      recoveries: 1,
+      meanTimeToRecoveryMs: Date.parse(String(recovered.finishedAt)) - Date.parse(String(failed.finishedAt)),
+    });
   });
 });

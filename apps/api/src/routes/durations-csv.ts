@@ -14,17 +14,27 @@ const COLUMNS = [
 
 /** One row per group and series (`run` or `step:<name>`), for spreadsheets and plotting scripts. */
 export function durationsCsv(report: DurationsReport): string {
-  const lines = [['group', 'series', ...COLUMNS, 'meanTimeBetweenFailuresMs'].join(',')];
+  const lines = [
+    ['group', 'series', ...COLUMNS, 'meanTimeBetweenFailuresMs', 'meanTimeToRecoveryMs'].join(','),
+  ];
   for (const group of report.groups) {
-    lines.push(row(group.group, 'run', group.runs, group.meanTimeBetweenFailuresMs));
-    for (const [step, stats] of Object.entries(group.steps))
-      lines.push(row(group.group, `step:${step}`, stats, null));
+    lines.push(
+      row(group.group, 'run', group.runs, [group.meanTimeBetweenFailuresMs, group.meanTimeToRecoveryMs]),
+    );
+    for (const [step, stats] of Object.entries(group.steps)) {
+      lines.push(row(group.group, `step:${step}`, stats, [null, null]));
+    }
   }
   return `${lines.join('\n')}\n`;
 }
 
-function row(group: string, series: string, stats: DurationStats, mtbf: number | null): string {
-  return [field(group), field(series), ...COLUMNS.map((column) => cell(stats[column])), cell(mtbf)].join(',');
+function row(group: string, series: string, stats: DurationStats, extra: (number | null)[]): string {
+  return [
+    field(group),
+    field(series),
+    ...COLUMNS.map((column) => cell(stats[column])),
+    ...extra.map(cell),
+  ].join(',');
 }
 
 function cell(value: number | null): string {

@@ -93,7 +93,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       schema: {
         operationId: `list${title}s`,
         summary: `List ${plural}`,
-        description: `Newest first. Filter by state and labels; page with limit and cursor. A ${name} in a terminal state (destroyed) is left out unless asked for by state or with includeDestroyed=true.`,
+        description: `Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.`,
         tags,
         querystring: schemas.listQuery,
         response: { 200: schemas.list, ...problemResponses(400, 401, 403, 503) },

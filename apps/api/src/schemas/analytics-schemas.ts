@@ -41,6 +41,11 @@ export const DurationsReportSchema = Type.Object(
         meanTimeBetweenFailuresMs: Type.Union([Type.Number(), Type.Null()], {
           description: 'Mean time between consecutive failed runs of the group; null below two failures.',
         }),
+        meanTimeToRecoveryMs: Type.Union([Type.Number(), Type.Null()], {
+          description:
+            'Mean time from a resource\u2019s first failed run to its next successful run to the same target; null when none recovered.',
+        }),
+        recoveries: Type.Integer({ minimum: 0, description: 'Failed streaks that a successful run ended.' }),
       }),
     ),
   },

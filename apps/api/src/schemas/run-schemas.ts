@@ -43,6 +43,10 @@ export const RunEntity = Type.Object(
     finishedAt: Type.Union([Timestamp, Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
     groups: Groups,
+    failingSince: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When this resource\u2019s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery.',
+    }),
     queue: Type.Optional(
       Type.Object(
         {

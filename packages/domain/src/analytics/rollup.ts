@@ -53,6 +53,23 @@ export function factOfRun(run: Run): RollupFact | null {
   };
 }
 
+/** A succeeded run that ended an outage: the time from its first failure to this recovery. */
+export function recoveryFactOfRun(run: Run): RollupFact | null {
+  if (run.status !== 'succeeded' || !run.failingSince || run.finishedAt === null) return null;
+  return {
+    kind: run.kind,
+    target: runTargetLabel(run),
+    step: '',
+    outcome: RECOVERED,
+    groups: run.groups ?? {},
+    at: run.finishedAt,
+    durationMs: Math.max(0, Date.parse(run.finishedAt) - Date.parse(run.failingSince)),
+  };
+}
+
+/** The outcome of recovery facts: kept apart from the run outcomes they would otherwise count as. */
+export const RECOVERED = 'recovered';
+
 export function factOfTransition(transition: Transition): RollupFact | null {
   if (!transition.step || transition.outcome === 'requested') return null;
   return {

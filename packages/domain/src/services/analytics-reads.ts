@@ -1,5 +1,5 @@
 import { quantileOfBins } from '../analytics/histogram';
-import { mergeBucket, type RollupBucket } from '../analytics/rollup';
+import { mergeBucket, RECOVERED, type RollupBucket } from '../analytics/rollup';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
@@ -40,6 +40,9 @@ export interface DurationsGroup {
   steps: Record<string, DurationStats>;
   /** Mean time between consecutive failed runs in the group; null below two failures. */
   meanTimeBetweenFailuresMs: number | null;
+  /** Mean time from a resource's first failed run to its next successful run to the same target. */
+  meanTimeToRecoveryMs: number | null;
+  recoveries: number;
 }
 
 export interface DurationsReport {
@@ -173,7 +176,9 @@ function mondayOf(day: string): string {
 }
 
 function summarize(group: string, buckets: readonly RollupBucket[]): DurationsGroup {
-  const runs = buckets.filter((bucket) => bucket.step === '');
+  const runs = buckets.filter((bucket) => bucket.step === '' && bucket.outcome !== RECOVERED);
+  const recoveries = buckets.filter((bucket) => bucket.outcome === RECOVERED);
+  const recovered = recoveries.reduce((sum, bucket) => sum + bucket.count, 0);
   const steps = new Map<string, RollupBucket[]>();
   for (const bucket of buckets) {
     if (bucket.step !== '') steps.set(bucket.step, [...(steps.get(bucket.step) ?? []), bucket]);
@@ -199,6 +204,9 @@ function summarize(group: string, buckets: readonly RollupBucket[]): DurationsGr
       [...steps].sort(([a], [b]) => (a < b ? -1 : 1)).map(([step, members]) => [step, statsOf(members)]),
     ),
     meanTimeBetweenFailuresMs: mtbf,
+    meanTimeToRecoveryMs:
+      recovered === 0 ? null : recoveries.reduce((sum, bucket) => sum + bucket.sumMs, 0) / recovered,
+    recoveries: recovered,
   };
 }
 

@@ -32,6 +32,8 @@ export interface LmdbDatabases {
   runs: Database<Run, string>;
   /** [createdAt, id]: every run in the order it was accepted */
   runsByTime: IndexDatabase;
+  /** [resourceId, createdAt, id]: a resource's runs in the order they were accepted */
+  runsByResource: IndexDatabase;
   /** bucket key (`bucketKeyOf`, hour first) → the bucket, updated in the transaction that records each fact */
   rollups: Database<RollupBucket, string>;
   /** run ids that are not terminal yet: what a restart must resume */
@@ -71,6 +73,7 @@ export function openDatabases(path: string): LmdbDatabases {
     runs: root.openDB<Run, string>('runs', {}),
     unfinishedRuns: root.openDB<true, string>('unfinishedRuns', {}),
     runsByTime: index('runsByTime'),
+    runsByResource: index('runsByResource'),
     rollups: root.openDB<RollupBucket, string>('rollups', {}),
     transitions: root.openDB<Transition, string>('transitions', {}),
     transitionsByTime: index('transitionsByTime'),

@@ -7,6 +7,7 @@ import {
   type RunEnd,
   type RunQuery,
   type RunStatus,
+  recoveryFactOfRun,
 } from '@slipway/domain';
 import { withRunDefaults } from '../query/audit-defaults';
 import { decodeCursor, encodeCursor } from '../query/cursor';
@@ -33,6 +34,7 @@ export function startRun(dbs: LmdbDatabases, run: Run): void {
   if (dbs.runs.doesExist(run.id)) throw duplicateId('run', run.id);
   dbs.runs.put(run.id, run);
   dbs.runsByTime.put([run.createdAt, run.id], true);
+  dbs.runsByResource.put([run.resourceId, run.createdAt, run.id], true);
   dbs.unfinishedRuns.put(run.id, true);
   dbs.resources.put(taken.id, taken);
 }
@@ -70,6 +72,7 @@ export function finishRun(
   dbs.runs.put(id, next);
   dbs.unfinishedRuns.remove(id);
   addRollupFact(dbs, factOfRun(next));
+  addRollupFact(dbs, recoveryFactOfRun(next));
   const resource = dbs.resources.get(run.resourceId);
   const freed = resource ? resourceFreedBy(resource, id, end.finishedAt) : null;
   if (freed) dbs.resources.put(freed.id, freed);
@@ -93,7 +96,11 @@ export function listRuns(dbs: LmdbDatabases, raw: RunQuery): Page<Run> {
   const shape = runQueryShape(query);
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, shape, 2);
   if (emptyRunTimeRange(query)) return { items: [], nextCursor: null };
-  const keys = dbs.runsByTime.getKeys(transitionRange([], { ...query, order: query.order ?? 'desc' }, after));
+  const order = { ...query, order: query.order ?? 'desc' };
+  const keys =
+    query.resourceId === undefined
+      ? dbs.runsByTime.getKeys(transitionRange([], order, after))
+      : dbs.runsByResource.getKeys(transitionRange([query.resourceId], order, after));
   const { items, more } = takePage(matchingRuns(dbs, keys, query), limit);
   const last = items.at(-1);
   return { items, nextCursor: more && last ? encodeCursor(shape, [last.createdAt, last.id]) : null };
@@ -109,5 +116,8 @@ function* matchingRuns(dbs: LmdbDatabases, keys: Iterable<unknown>, query: RunQu
 
 /** Runs stored before the time index existed get their entries, once, inside a write transaction. */
 export function indexRunsByTime(dbs: LmdbDatabases): void {
-  for (const { value: run } of dbs.runs.getRange()) dbs.runsByTime.put([run.createdAt, run.id], true);
+  for (const { value: run } of dbs.runs.getRange()) {
+    dbs.runsByTime.put([run.createdAt, run.id], true);
+    dbs.runsByResource.put([run.resourceId, run.createdAt, run.id], true);
+  }
 }

@@ -15,6 +15,7 @@ const INDEXES: { [K in keyof MongoCollections]?: IndexDescription[] } = {
   runs: [
     { key: { status: 1, _id: 1 }, name: 'status_id' },
     { key: { createdAt: 1, _id: 1 }, name: 'createdAt_id' },
+    { key: { resourceId: 1, createdAt: 1, _id: 1 }, name: 'resourceId_createdAt_id' },
   ],
   rollupDeltas: [{ key: { hour: 1 }, name: 'hour' }],
   rollupBuckets: [{ key: { gen: 1, token: 1, hour: 1 }, name: 'gen_token_hour' }],

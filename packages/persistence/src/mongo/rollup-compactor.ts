@@ -1,5 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import { addFact, bucketKeyOfFact, emptyBucketFor, type RollupBucket } from '@slipway/domain';
-import { ulid } from 'ulid';
 import { isDuplicateKey } from './driver-errors';
 import type { MongoCollections } from './mongo-collections';
 import type { RollupBucketDocument, RollupDeltaDocument, RollupGenerationDocument } from './rollup-documents';
@@ -38,7 +38,7 @@ export async function compactRollups(collections: MongoCollections): Promise<Com
     const key = bucketKeyOfFact(delta);
     buckets.set(key, addFact(buckets.get(key) ?? emptyBucketFor(delta), delta));
   }
-  const token = ulid();
+  const token = randomUUID();
   const next = gen + 1;
   const documents: RollupBucketDocument[] = [...buckets].map(([key, bucket]) => ({
     _id: `${next}|${token}|${key}`,

@@ -1,4 +1,4 @@
-import { factOfRun, factOfTransition, hourOf, type RollupFact } from '@slipway/domain';
+import { factOfRun, factOfTransition, hourOf, type RollupFact, recoveryFactOfRun } from '@slipway/domain';
 import type { ChangeDocument } from './change-document';
 import { isDuplicateKey } from './driver-errors';
 import { faultPoint } from './fault-point';
@@ -22,7 +22,9 @@ export async function insertRollupDeltas(
     deltas.push({ id: `step:${transition.id}`, fact: factOfTransition(transition) });
   }
   if (change.op === 'finish-run' && change.run) {
-    deltas.push({ id: `run:${change.run._id}`, fact: factOfRun(toRun(change.run)) });
+    const run = toRun(change.run);
+    deltas.push({ id: `run:${run.id}`, fact: factOfRun(run) });
+    deltas.push({ id: `recovery:${run.id}`, fact: recoveryFactOfRun(run) });
   }
   for (const { id, fact } of deltas) {
     if (!fact) continue;

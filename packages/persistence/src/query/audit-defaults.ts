@@ -18,5 +18,5 @@ export function withTransitionDefaults(transition: Transition): Transition {
 
 export function withRunDefaults(run: Run): Run {
   const stored: Partial<Run> = run;
-  return { ...run, groups: stored.groups ?? {} };
+  return { ...run, groups: stored.groups ?? {}, failingSince: stored.failingSince ?? null };
 }
