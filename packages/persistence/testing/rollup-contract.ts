@@ -84,6 +84,29 @@ export function rollupContract(store: CurrentStore<RollupStore>): void {
       expect(await store().listRollupBuckets({ sinceHour: secondHour })).toHaveLength(2);
     });
 
+    it('with resolution coarsest, covers any range exactly once (coarser buckets allowed)', async () => {
+      await history(store());
+      const hourly = await store().listRollupBuckets({});
+      const firstHour = at(3600).slice(0, 13);
+      for (const range of [
+        {},
+        { sinceHour: firstHour },
+        { untilHour: firstHour },
+        { sinceHour: '2029-12-31T23', untilHour: '2030-01-03T05' },
+      ]) {
+        const covered = await store().listRollupBuckets({ ...range, resolution: 'coarsest' });
+        const inRange = hourly.filter(
+          (b) =>
+            (range.sinceHour === undefined || b.hour >= range.sinceHour) &&
+            (range.untilHour === undefined || b.hour < range.untilHour),
+        );
+        const total = (buckets: typeof hourly) => buckets.reduce((sum, b) => sum + b.count, 0);
+        const sums = (buckets: typeof hourly) => buckets.reduce((sum, b) => sum + b.sumMs, 0);
+        expect(total(covered)).toBe(total(inRange));
+        expect(sums(covered)).toBe(sums(inRange));
+      }
+    });
+
     it('adds nothing for transitions that answer no step or runs that have not ended', async () => {
       const { resource, run } = await resourceWithRun(store(), { kind: 'image' });
       await recordSteps(store(), resource.id, run, [{ to: 'building', outcome: 'requested' }]);

@@ -6,6 +6,12 @@ export interface RollupQuery {
   target?: string;
   sinceHour?: string;
   untilHour?: string;
+  /**
+   * `hour` (default): hourly buckets only. `coarsest`: any buckets that cover the range exactly once,
+   * coarser ones (a store's daily buckets) where whole days fit, so a long range reads fewer.
+   * A coarser bucket's `hour` is its day, `YYYY-MM-DD`.
+   */
+  resolution?: 'hour' | 'coarsest';
 }
 
 /**

@@ -94,13 +94,16 @@ export class AnalyticsReads {
       ...(target === undefined ? {} : { target }),
       ...(since === undefined ? {} : { sinceHour: since.slice(0, 13) }),
       ...(until === undefined ? {} : { untilHour: ceilHour(until) }),
+      resolution: 'coarsest',
     });
     const wanted = Object.entries(query.groups ?? {});
     const grouped = new Map<string, RollupBucket[]>();
     for (const bucket of buckets) {
       if (!wanted.every(([name, value]) => bucket.groups[name] === value)) continue;
       const group = groupOf(bucket, query.groupBy);
-      grouped.set(group, [...(grouped.get(group) ?? []), bucket]);
+      const members = grouped.get(group);
+      if (members) members.push(bucket);
+      else grouped.set(group, [bucket]);
     }
     return {
       kind: query.kind ?? null,
@@ -181,7 +184,10 @@ function summarize(group: string, buckets: readonly RollupBucket[]): DurationsGr
   const recovered = recoveries.reduce((sum, bucket) => sum + bucket.count, 0);
   const steps = new Map<string, RollupBucket[]>();
   for (const bucket of buckets) {
-    if (bucket.step !== '') steps.set(bucket.step, [...(steps.get(bucket.step) ?? []), bucket]);
+    if (bucket.step === '') continue;
+    const members = steps.get(bucket.step);
+    if (members) members.push(bucket);
+    else steps.set(bucket.step, [bucket]);
   }
   const failed = runs.filter((bucket) => bucket.outcome === 'failed');
   const failures = failed.reduce((sum, bucket) => sum + bucket.count, 0);

@@ -34,8 +34,10 @@ export interface LmdbDatabases {
   runsByTime: IndexDatabase;
   /** [resourceId, createdAt, id]: a resource's runs in the order they were accepted */
   runsByResource: IndexDatabase;
-  /** bucket key (`bucketKeyOf`, hour first) → the bucket, updated in the transaction that records each fact */
-  rollups: Database<RollupBucket, string>;
+  /** [kind, target, hour, step, outcome, groups] → the bucket, updated in the transaction that records each fact */
+  rollups: Database<RollupBucket, Key>;
+  /** The same with the day in place of the hour: a long range reads 24 times fewer buckets */
+  dailyRollups: Database<RollupBucket, Key>;
   /** run ids that are not terminal yet: what a restart must resume */
   unfinishedRuns: Database<true, string>;
   /** id → transition */
@@ -74,7 +76,8 @@ export function openDatabases(path: string): LmdbDatabases {
     unfinishedRuns: root.openDB<true, string>('unfinishedRuns', {}),
     runsByTime: index('runsByTime'),
     runsByResource: index('runsByResource'),
-    rollups: root.openDB<RollupBucket, string>('rollups', {}),
+    rollups: root.openDB<RollupBucket, Key>('rollups', {}),
+    dailyRollups: root.openDB<RollupBucket, Key>('dailyRollups', {}),
     transitions: root.openDB<Transition, string>('transitions', {}),
     transitionsByTime: index('transitionsByTime'),
     transitionsByResource: index('transitionsByResource'),
