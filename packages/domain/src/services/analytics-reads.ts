@@ -193,15 +193,10 @@ function summarize(group: string, buckets: readonly RollupBucket[]): DurationsGr
   const failures = failed.reduce((sum, bucket) => sum + bucket.count, 0);
   let mtbf: number | null = null;
   if (failures >= 2) {
-    const first = failed.reduce(
-      (min, bucket) => (bucket.firstAt < min ? bucket.firstAt : min),
-      failed[0]!.firstAt,
-    );
-    const last = failed.reduce(
-      (max, bucket) => (bucket.lastAt > max ? bucket.lastAt : max),
-      failed[0]!.lastAt,
-    );
-    mtbf = (Date.parse(last) - Date.parse(first)) / (failures - 1);
+    // ISO instants: as numbers, the earliest first end and the latest last end of the failures.
+    const first = Math.min(...failed.map((bucket) => Date.parse(bucket.firstAt)));
+    const last = Math.max(...failed.map((bucket) => Date.parse(bucket.lastAt)));
+    mtbf = (last - first) / (failures - 1);
   }
   return {
     group,
