@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@slipway/acceptance/support/slipway-process';
+import { ANALYTICS_GOAL, runAnalyticsBench } from './analytics-bench';
 import { type ApiBenchResult, runApiBench } from './api-bench';
 import type { LoadShape } from './measure';
 import { RUNS_RATIO_GOAL, runRunsBench } from './runs-bench';
@@ -115,7 +116,46 @@ async function runsBench(): Promise<void> {
   await save('runs', result);
 }
 
-const BENCHES: Record<string, () => Promise<void>> = { api: apiBench, swap: swapBench, runs: runsBench };
+async function analyticsBench(): Promise<void> {
+  const result = await runAnalyticsBench(
+    positiveInteger('BENCH_ANALYTICS_TRANSITIONS', 1_000_000),
+    positiveInteger('BENCH_ANALYTICS_MONGO_TRANSITIONS', 30_000),
+  );
+  console.log(
+    '\nanalytics: cluster deploy time by service over the whole range, rollups vs a scan of the raw records',
+  );
+  console.table(
+    Object.fromEntries(
+      result.results.map((r) => [
+        r.store,
+        {
+          transitions: r.transitions,
+          'load s': Math.round(r.loadSeconds),
+          'rollup query ms': r.rollupQueryMs,
+          'raw scan ms': r.bruteForceScanMs,
+          speedup: r.speedup,
+        },
+      ]),
+    ),
+  );
+  const lmdb = result.results.find((r) => r.store === 'lmdb');
+  if (lmdb) {
+    const meets =
+      lmdb.rollupQueryMs <= ANALYTICS_GOAL.maxQueryMs && lmdb.speedup >= ANALYTICS_GOAL.minSpeedup;
+    console.log(
+      `lmdb: ${lmdb.rollupQueryMs} ms, ${lmdb.speedup}x the scan: ${meets ? 'meets' : 'misses'} the goal of ≤ ${ANALYTICS_GOAL.maxQueryMs} ms and ≥ ${ANALYTICS_GOAL.minSpeedup}x`,
+    );
+  }
+  if (result.skipped) console.log(`MongoDB figures skipped: ${result.skipped}`);
+  await save('analytics', result);
+}
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  api: apiBench,
+  swap: swapBench,
+  runs: runsBench,
+  analytics: analyticsBench,
+};
 
 /**
  * `npm run bench [-- api|swap|runs ...]`, all by default. BENCH_CONNECTIONS, BENCH_DURATION and

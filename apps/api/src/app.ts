@@ -1,4 +1,4 @@
-import type { KindRegistry, ResourceService, Store } from '@slipway/domain';
+import { AnalyticsReads, type KindRegistry, type ResourceService, type Store } from '@slipway/domain';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { monotonicFactory } from 'ulid';
 import type { Authenticator } from './auth/admin-token';
@@ -10,6 +10,8 @@ import { frameworkErrors, installProblemHandlers } from './http/problem-handlers
 import { OneLinePerRequest } from './http/request-log';
 import { installValidatorCompilers } from './http/validator-compilers';
 import type { KindModule } from './kinds/kind-module';
+import { registerAnalyticsPage } from './routes/analytics-page';
+import { registerAnalyticsRoutes } from './routes/analytics-routes';
 import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
@@ -68,7 +70,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
   await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);
-  registerRunRoutes(app, options.service, options.queue);
+  const analytics = new AnalyticsReads({ store: options.store, kinds: options.kinds });
+  registerRunRoutes(app, options.service, options.queue, analytics.declaredDimensions());
+  registerAnalyticsRoutes(app, analytics);
+  registerAnalyticsPage(app);
   await app.ready();
   return app;
 }

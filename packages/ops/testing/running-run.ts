@@ -23,5 +23,7 @@ export function runningRun(
     startedAt: now,
     finishedAt: null,
     durationMs: null,
+    groups: {},
+    failingSince: null,
   };
 }

@@ -57,6 +57,8 @@ export function aRun(resource: Resource, overrides: Partial<Run> = {}): Run {
     startedAt: null,
     finishedAt: null,
     durationMs: null,
+    groups: { provider: 'local' },
+    failingSince: null,
     ...overrides,
   };
 }
@@ -82,6 +84,11 @@ export function aTransition(resource: Resource, run: Run, overrides: Partial<Tra
     outputs: { path: `/out/${seq}` },
     log: `line ${seq}`,
     actor: run.requestedBy,
+    target: run.target,
+    reason: run.reason,
+    requestId: run.requestId,
+    step: null,
+    groups: run.groups,
     ...overrides,
   };
 }

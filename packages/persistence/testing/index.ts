@@ -8,4 +8,5 @@ export {
   describeResourceStoreContract,
   describeRunStoreContract,
 } from './port-contracts';
+export { allRecords, bucketsFromRecords, sortBuckets } from './rollup-records';
 export { describeStoreContract } from './store-contract';

@@ -1,5 +1,12 @@
-import type { IdempotencyStore, InstallationStore, ResourceStore, RunStore } from '@slipway/domain';
+import type {
+  AnalyticsStore,
+  IdempotencyStore,
+  InstallationStore,
+  ResourceStore,
+  RunStore,
+} from '@slipway/domain';
 import { describe } from 'vitest';
+import { auditListingContract } from './audit-listing-contract';
 import type { CurrentStore } from './current-store';
 import { idempotencyContract } from './idempotency-contract';
 import { installationContract } from './installation-contract';
@@ -7,6 +14,7 @@ import { mapKeysContract } from './map-keys-contract';
 import { type StoreUnderTest, useOpenStore } from './open-store';
 import { resourceContract } from './resource-contract';
 import { resourceListingContract } from './resource-listing-contract';
+import { rollupContract } from './rollup-contract';
 import { runContract } from './run-contract';
 import { transitionContract } from './transition-contract';
 import { transitionListingContract } from './transition-listing-contract';
@@ -28,6 +36,13 @@ export function runStoreContract(store: CurrentStore<ResourceStore & RunStore>):
     runContract(store);
     transitionContract(store);
     transitionListingContract(store);
+    auditListingContract(store);
+  });
+}
+
+export function analyticsStoreContract(store: CurrentStore<ResourceStore & RunStore & AnalyticsStore>): void {
+  describe('AnalyticsStore', () => {
+    rollupContract(store);
   });
 }
 

@@ -3,6 +3,7 @@ import { describe } from 'vitest';
 import { connectionContract } from './connection-contract';
 import { useOpenStore } from './open-store';
 import {
+  analyticsStoreContract,
   idempotencyStoreContract,
   installationStoreContract,
   resourceStoreContract,
@@ -24,6 +25,7 @@ export function describeStoreContract(
     const current = useOpenStore<Store>({ open, ...(cleanup ? { cleanup } : {}) });
     resourceStoreContract(current);
     runStoreContract(current);
+    analyticsStoreContract(current);
     idempotencyStoreContract(current);
     installationStoreContract(current);
     connectionContract(current);

@@ -53,6 +53,7 @@ export async function installOpenApi(app: FastifyInstance, kinds: KindRegistry):
         })),
         { name: 'runs', description: 'Requests to move a resource to a target state.' },
         { name: 'audit', description: 'The transition log.' },
+        { name: 'analytics', description: 'Deploy and bake time analytics from write-time rollups.' },
         { name: 'kinds', description: 'Resource kinds and their state machines.' },
         { name: 'health', description: 'Liveness and readiness.' },
       ],

@@ -40,6 +40,7 @@ export const PROBLEM_STATUS = {
   internal_error: { status: 500 },
   service_unavailable: { status: 503 },
   queue_unavailable: { status: 503, retryAfterSeconds: 5 },
+  dimension_not_applicable: { status: 400 },
 } as const satisfies Record<ErrorCode, { status: number; retryAfterSeconds?: number }>;
 
 export interface ProblemStatus {

@@ -14,7 +14,7 @@ import { problemResponses } from '../http/problem';
 import { toResourceEntity } from '../mappers/resource-entity';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
 import { resourceSchemas } from '../schemas/resource-schemas';
-import { RunEntity } from '../schemas/run-schemas';
+import { HistoryQuery, RunEntity, TransitionPage } from '../schemas/run-schemas';
 
 const IdParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'The resource id.' }),
@@ -93,17 +93,17 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       schema: {
         operationId: `list${title}s`,
         summary: `List ${plural}`,
-        description: `Newest first. Filter by state and labels; page with limit and cursor.`,
+        description: `Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.`,
         tags,
         querystring: schemas.listQuery,
         response: { 200: schemas.list, ...problemResponses(400, 401, 403, 503) },
       },
     },
     async (request) => {
-      const { state, label, limit, cursor } = request.query;
+      const { state, label, limit, cursor, includeDestroyed } = request.query;
       const page = await service.list(
         name,
-        { state, labels: parseLabels(label), limit: limit ?? 50, cursor },
+        { state, labels: parseLabels(label), limit: limit ?? 50, cursor, includeDestroyed },
         principalOf(request),
       );
       return { items: page.items.map(toResourceEntity), nextCursor: page.nextCursor };
@@ -127,6 +127,25 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       reply.header('etag', etagOf(resource.version));
       const observed = await service.observe(name, resource);
       return observed ? { ...toResourceEntity(resource), observed } : toResourceEntity(resource);
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof HistoryQuery> }>(
+    `${base}/:id/history`,
+    {
+      schema: {
+        operationId: `get${title}History`,
+        summary: `What happened to ${withArticle(name)}, who did it and why`,
+        description: `Every recorded state change of the ${name}, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed ${name}.`,
+        tags,
+        params: IdParams,
+        querystring: HistoryQuery,
+        response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { limit, ...rest } = request.query;
+      return service.history(name, request.params.id, { ...rest, limit: limit ?? 50 }, principalOf(request));
     },
   );
 

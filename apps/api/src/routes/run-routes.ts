@@ -4,7 +4,14 @@ import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/authentication';
 import { problemResponses } from '../http/problem';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
-import { CancelBody, RunEntity, TransitionPage, TransitionQuery } from '../schemas/run-schemas';
+import {
+  CancelBody,
+  RunEntity,
+  RunPage,
+  RunQuery,
+  TransitionPage,
+  transitionQuery,
+} from '../schemas/run-schemas';
 import { type QueueConsumers, queueReport } from './queue-consumers';
 
 const RunParams = Type.Object({
@@ -15,7 +22,29 @@ export function registerRunRoutes(
   app: FastifyInstance,
   service: ResourceService,
   queue?: QueueConsumers,
+  /** The analytics dimensions kinds declare, offered as transition filters (`service`, `provider`). */
+  dimensions: readonly string[] = [],
 ): void {
+  const TransitionQuery = transitionQuery(dimensions);
+  app.get<{ Querystring: Static<typeof RunQuery> }>(
+    '/v1/runs',
+    {
+      schema: {
+        operationId: 'listRuns',
+        summary: 'List and search runs',
+        description:
+          'Every run of every kind you may read, newest first (order=asc for oldest first): who asked, why, the target, status and timings. Filter by kind, resource, status, target (a state or action:<name>), actor (requestedBy) and time (on createdAt); page with limit and cursor, which stay correct while new runs arrive.',
+        tags: ['runs'],
+        querystring: RunQuery,
+        response: { 200: RunPage, ...problemResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { limit, ...filters } = request.query;
+      return service.listRuns({ ...filters, limit: limit ?? 50 }, principalOf(request));
+    },
+  );
+
   app.get<{ Params: Static<typeof RunParams> }>(
     '/v1/runs/:id',
     {
@@ -67,15 +96,24 @@ export function registerRunRoutes(
         operationId: 'listTransitions',
         summary: 'Search the audit log',
         description:
-          'Every state change of every resource, oldest first: who, which run, from/to, event, outcome, duration, provider outputs and a log excerpt. Filter by kind, resource, run, actor, outcome and time (on endedAt).',
+          'Every state change of every resource, oldest first (order=desc for newest first): who (actor), which run, its target, reason and request id, from/to, event, outcome, step, duration, provider outputs and a log excerpt, so an audit question is one query. Filter by kind, resource, run, actor, event, entered state (to), outcome, the run\u2019s declared dimensions (service, provider) and time (on endedAt); pages stay correct while new records arrive.',
         tags: ['audit'],
         querystring: TransitionQuery,
         response: { 200: TransitionPage, ...problemResponses(400, 401, 403, 404, 503) },
       },
     },
     async (request) => {
-      const { limit, ...filters } = request.query;
-      return service.listTransitions({ ...filters, limit: limit ?? 50 }, principalOf(request));
+      const { limit, ...rest } = request.query as Static<typeof TransitionQuery> & Record<string, unknown>;
+      const groups: Record<string, string> = {};
+      const filters: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(rest)) {
+        if (dimensions.includes(name) && typeof value === 'string') groups[name] = value;
+        else filters[name] = value;
+      }
+      return service.listTransitions(
+        { ...filters, ...(Object.keys(groups).length > 0 ? { groups } : {}), limit: limit ?? 50 },
+        principalOf(request),
+      );
     },
   );
 }

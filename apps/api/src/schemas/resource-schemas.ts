@@ -66,7 +66,17 @@ export function resourceSchemas({ definition, graph }: RegisteredKind) {
   );
   const listQuery = Type.Object(
     {
-      state: Type.Optional(literalUnion(states, 'Only resources in this state.')),
+      state: Type.Optional(
+        literalUnion(
+          states,
+          'Only resources in this state. Without it, resources in a terminal state (destroyed) are left out unless includeDestroyed=true.',
+        ),
+      ),
+      includeDestroyed: Type.Optional(
+        Type.Boolean({
+          description: 'Also list resources in a terminal state (destroyed), which are otherwise left out.',
+        }),
+      ),
       label: Type.Optional(
         Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._/-]{0,62}=.{0,256}$' }), {
           maxItems: 16,

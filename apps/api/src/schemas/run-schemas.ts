@@ -3,6 +3,12 @@ import { Type } from 'typebox';
 import { Cursor, Id, Limit, page, Timestamp } from './common-schemas';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
+const Groups = Type.Record(Type.String(), Type.String(), {
+  description:
+    'The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).',
+  examples: [{ service: 'web-production', provider: 'local' }],
+});
+const Order = Type.Union([Type.Literal('asc'), Type.Literal('desc')]);
 const ErrorInfo = Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]);
 
 export const RunEntity = Type.Object(
@@ -36,6 +42,11 @@ export const RunEntity = Type.Object(
     startedAt: Type.Union([Timestamp, Type.Null()]),
     finishedAt: Type.Union([Timestamp, Type.Null()]),
     durationMs: Type.Union([Type.Integer(), Type.Null()]),
+    groups: Groups,
+    failingSince: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When this resource\u2019s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery.',
+    }),
     queue: Type.Optional(
       Type.Object(
         {
@@ -85,24 +96,99 @@ export const TransitionEntity = Type.Object(
       description: 'Provider outputs, secrets redacted.',
     }),
     log: Type.String({ description: 'Bounded tail of the step\u2019s output.' }),
-    actor: Type.String(),
+    actor: Type.String({ description: 'Who requested the run (requestedBy).' }),
+    target: Type.String({
+      description: 'The run\u2019s target state, or action:<name> for an action run (action:verify).',
+    }),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'Why the run was requested.' }),
+    requestId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The x-request-id of the request that started the run.',
+    }),
+    step: Type.Union([Type.String(), Type.Null()], {
+      description: 'The provider step this transition answered (its duration is the step\u2019s), or null.',
+    }),
+    groups: Groups,
   },
   { description: 'One persisted state change: the audit record.' },
 );
 
-export const TransitionQuery = Type.Object(
+/** Filters on the declared analytics dimensions (`service`, `provider`…), one query parameter each. */
+function dimensionFilters(dimensions: readonly string[]) {
+  return Object.fromEntries(
+    dimensions.map((name) => [
+      name,
+      Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 256,
+          description: `Only records whose run has ${name} = this value (a dimension a kind declares).`,
+        }),
+      ),
+    ]),
+  );
+}
+
+export function transitionQuery(dimensions: readonly string[]) {
+  return Type.Object(
+    {
+      kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      resourceId: Type.Optional(Id),
+      runId: Type.Optional(Id),
+      actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      event: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 64, description: 'The event, e.g. SUCCESS.' }),
+      ),
+      to: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 64, description: 'Only transitions into this state.' }),
+      ),
+      outcome: Type.Optional(Type.Union(TRANSITION_OUTCOMES.map((outcome) => Type.Literal(outcome)))),
+      ...dimensionFilters(dimensions),
+      since: Type.Optional(
+        Type.String({ format: 'date-time', description: 'Ended at or after (inclusive).' }),
+      ),
+      until: Type.Optional(Type.String({ format: 'date-time', description: 'Ended before (exclusive).' })),
+      order: Type.Optional(Order),
+      limit: Type.Optional(Limit),
+      cursor: Type.Optional(Cursor),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const HistoryQuery = Type.Object(
   {
-    kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    resourceId: Type.Optional(Id),
-    runId: Type.Optional(Id),
-    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    outcome: Type.Optional(Type.Union(TRANSITION_OUTCOMES.map((outcome) => Type.Literal(outcome)))),
-    since: Type.Optional(Type.String({ format: 'date-time', description: 'Ended at or after (inclusive).' })),
-    until: Type.Optional(Type.String({ format: 'date-time', description: 'Ended before (exclusive).' })),
+    order: Type.Optional(Order),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
   },
   { additionalProperties: false },
 );
 
-export const TransitionPage = page(TransitionEntity, 'A page of transitions, oldest first.');
+export const RunQuery = Type.Object(
+  {
+    kind: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    resourceId: Type.Optional(Id),
+    status: Type.Optional(Type.Union(RUN_STATUSES.map((status) => Type.Literal(status)))),
+    target: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'A target state, or action:<name>.' }),
+    ),
+    actor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'Who requested the run.' }),
+    ),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Created at or after (inclusive).' }),
+    ),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Created before (exclusive).' })),
+    order: Type.Optional(Order),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+
+export const RunPage = page(RunEntity, 'A page of runs, newest first unless order=asc.');
+
+export const TransitionPage = page(
+  TransitionEntity,
+  'A page of transitions, oldest first unless order=desc.',
+);

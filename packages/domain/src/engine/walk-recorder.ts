@@ -1,4 +1,5 @@
 import { transition as pureTransition } from 'xstate';
+import { runTargetLabel } from '../analytics/rollup';
 import { SlipwayError } from '../errors/slipway-error';
 import type { RegisteredKind } from '../kinds/kind-registry';
 import type { Resource } from '../model/resource';
@@ -54,6 +55,11 @@ export class WalkRecorder {
           outputs,
           log: details.log?.toString() ?? '',
           actor: run.requestedBy,
+          target: runTargetLabel(run),
+          reason: run.reason,
+          requestId: run.requestId,
+          step: details.displacement ? null : stepEndedBy(kind, run, resource.state, event, outcome),
+          groups: run.groups ?? {},
         },
         status: outputs,
         releaseName: kind.terminalStates.has(to),
@@ -81,6 +87,20 @@ export class WalkRecorder {
   now(): string {
     return this.options.clock.now().toISOString();
   }
+}
+
+/** The provider step a transition out of `from` answers for: an action's, or the working state's. */
+function stepEndedBy(
+  kind: RegisteredKind,
+  run: Run,
+  from: string,
+  event: string,
+  outcome: TransitionOutcome,
+): string | null {
+  const action = run.action ? kind.definition.actions?.[run.action] : undefined;
+  if (action && event === action.event) return action.step;
+  if (outcome === 'requested') return null;
+  return kind.graph.states.find((state) => state.name === from)?.step ?? null;
 }
 
 export function hasEdge(kind: RegisteredKind, from: string, event: string): boolean {

@@ -81,6 +81,8 @@ export const ERROR_CATALOG = {
   verification_failed: { title: 'A verification check failed', run: true },
   balancer_start_failed: { title: 'The service balancer did not start', run: true },
   balancer_swap_failed: { title: 'The service balancer did not take the new upstreams', run: true },
+  // Analytics: a groupBy or filter dimension the kinds in the query do not declare.
+  dimension_not_applicable: { title: 'That dimension does not apply to this kind', request: true },
 } as const satisfies Record<string, { title: string; request?: true; run?: true }>;
 
 type Catalog = typeof ERROR_CATALOG;

@@ -128,4 +128,8 @@ export const clusterKind = defineKind({
     },
   },
   editableIn: ['pending', 'failed'],
+  analytics: {
+    headline: { target: 'live', label: 'deploy time' },
+    groupBy: { service: { field: 'service' }, provider: { field: 'provider.type', default: 'local' } },
+  },
 });

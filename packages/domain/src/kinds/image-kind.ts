@@ -92,4 +92,8 @@ export const imageKind = defineKind({
     destroyed: { description: 'Remove the image and everything built for it.', reasonRequired: true },
   },
   editableIn: ['pending', 'failed'],
+  analytics: {
+    headline: { target: 'built', label: 'bake time' },
+    groupBy: { provider: { field: 'provider.type', default: 'local' } },
+  },
 });

@@ -76,6 +76,27 @@ export interface KindDefinition<Spec extends TObject = TObject, Step extends str
   references?: readonly SpecReference[];
   /** Each becomes `POST /v1/{plural}/{id}/{action}`. */
   actions?: Record<string, ActionDefinition<Step>>;
+  analytics?: KindAnalytics;
+}
+
+/** A dimension analytics can filter and group a kind's runs by, read from the spec. */
+export interface AnalyticsDimension {
+  /** Dot path into the spec (`provider.type`). */
+  field: string;
+  /** Used when the spec leaves the field out. */
+  default?: string;
+}
+
+/**
+ * How a kind shows up in deploy-time analytics. Every kind's runs and steps are rolled up whatever it
+ * declares; this adds what only the kind knows: which target is the duration people ask about and
+ * which spec fields group its runs.
+ */
+export interface KindAnalytics {
+  /** The target whose run duration is the headline figure, and its name (`live`: "deploy time"). */
+  headline?: { target: string; label: string };
+  /** Dimension name → where the spec holds it (`service` → `service`, `provider` → `provider.type`). */
+  groupBy?: Record<string, AnalyticsDimension>;
 }
 
 /** What a working state's `meta` may hold: the name of one of the kind's steps. */

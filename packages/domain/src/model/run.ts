@@ -40,4 +40,15 @@ export interface Run {
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
+  /**
+   * The analytics dimensions the kind declares (`KindAnalytics.groupBy`), read from the spec when the
+   * run was accepted, so rollups and audit filters never need the resource.
+   */
+  groups: Record<string, string>;
+  /**
+   * When the resource's runs to this target started failing, if the last one before this run failed
+   * (the end of the first failure of the streak); null otherwise. A success of this run is then a
+   * recovery, rolled up as the time to recover.
+   */
+  failingSince: string | null;
 }

@@ -26,4 +26,13 @@ export interface Transition {
   /** Bounded tail of the step's output. */
   log: string;
   actor: string;
+  /** The run's target (or `action:<name>` for an action run), carried so the audit needs no join. */
+  target: string;
+  /** Why the run was requested, as the requester said. */
+  reason: string | null;
+  requestId: string | null;
+  /** The provider step this transition ended (`SUCCESS`/`FAILURE`/`CANCEL` out of a working state, or an action), else null. */
+  step: string | null;
+  /** The run's analytics dimensions (see `KindAnalytics.groupBy`), e.g. `{ service: 'web', provider: 'local' }`. */
+  groups: Record<string, string>;
 }

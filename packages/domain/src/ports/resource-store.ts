@@ -3,6 +3,8 @@ import type { Page, Resource } from '../model/resource';
 export interface ResourceQuery {
   kind: string;
   state?: string;
+  /** Leaves out resources in these states (the service hides the kind's terminal states by default). */
+  excludeStates?: readonly string[];
   /** Every label must match exactly. */
   labels?: Record<string, string>;
   limit: number;

@@ -8,9 +8,35 @@ export interface TransitionQuery {
   runId?: string;
   actor?: string;
   outcome?: TransitionOutcome;
+  event?: string;
+  /** The state the transition entered. */
+  to?: string;
+  /** Analytics dimensions the run carried (`{ service: 'web' }`); every one must match. */
+  groups?: Record<string, string>;
   /** ISO timestamps, inclusive since / exclusive until, on `endedAt`. */
   since?: string;
   until?: string;
+  /** `asc` (default): oldest first; `desc`: newest first. */
+  order?: ListOrder;
+  limit: number;
+  cursor?: string;
+}
+
+export type ListOrder = 'asc' | 'desc';
+
+export interface RunQuery {
+  kind?: string;
+  resourceId?: string;
+  status?: RunStatus;
+  /** As `runTargetLabel` names it: a state, or `action:<name>`. */
+  target?: string;
+  /** `requestedBy`. */
+  actor?: string;
+  /** ISO timestamps, inclusive since / exclusive until, on `createdAt`. */
+  since?: string;
+  until?: string;
+  /** `desc` (default): newest first; `asc`: oldest first. */
+  order?: ListOrder;
   limit: number;
   cursor?: string;
 }
@@ -76,6 +102,8 @@ export interface RunStore {
    * Returns the updated resource.
    */
   recordTransition(write: TransitionWrite): Promise<Resource>;
-  /** Oldest first (by endedAt, then seq). */
+  /** By (endedAt, id), oldest first unless `order` is `desc`. */
   listTransitions(query: TransitionQuery): Promise<Page<Transition>>;
+  /** By (createdAt, id), newest first unless `order` is `asc`. */
+  listRuns(query: RunQuery): Promise<Page<Run>>;
 }

@@ -1,3 +1,4 @@
+import type { AnalyticsStore } from './analytics-store';
 import type { IdempotencyStore } from './idempotency-store';
 import type { InstallationStore } from './installation-store';
 import type { ResourceStore } from './resource-store';
@@ -18,6 +19,7 @@ export interface StoreConnection {
 export interface Store
   extends ResourceStore,
     RunStore,
+    AnalyticsStore,
     IdempotencyStore,
     InstallationStore,
     StoreConnection {}

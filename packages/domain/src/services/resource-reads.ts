@@ -43,12 +43,22 @@ export class ResourceReads {
     return observed;
   }
 
+  /**
+   * A destroyed resource is only an audit record: it is left out unless asked for by its state or
+   * with `includeDestroyed`.
+   */
   async list(
     kindName: string,
-    query: Omit<ResourceQuery, 'kind'>,
+    query: Omit<ResourceQuery, 'kind' | 'excludeStates'> & { includeDestroyed?: boolean },
     principal: Principal,
   ): Promise<Page<Resource>> {
     const kind = this.context.kind(kindName, principal, 'read');
-    return this.context.options.store.listResources({ ...query, kind: kind.definition.name });
+    const { includeDestroyed, ...rest } = query;
+    const hidden = query.state === undefined && includeDestroyed !== true ? [...kind.terminalStates] : [];
+    return this.context.options.store.listResources({
+      ...rest,
+      kind: kind.definition.name,
+      ...(hidden.length > 0 ? { excludeStates: hidden } : {}),
+    });
   }
 }

@@ -3,7 +3,7 @@ import type { Page, Resource } from '../model/resource';
 import type { Run } from '../model/run';
 import type { Transition } from '../model/transition';
 import type { ResourceQuery } from '../ports/resource-store';
-import type { TransitionQuery } from '../ports/run-store';
+import type { RunQuery, TransitionQuery } from '../ports/run-store';
 import { ResourceReads } from './resource-reads';
 import { type CreateResourceInput, type PatchResourceInput, ResourceWrites } from './resource-writes';
 import { RunAdmission, type RunRequest } from './run-admission';
@@ -45,7 +45,11 @@ export class ResourceService {
     return this.reads.observe(kindName, resource);
   }
 
-  list(kindName: string, query: Omit<ResourceQuery, 'kind'>, principal: Principal): Promise<Page<Resource>> {
+  list(
+    kindName: string,
+    query: Omit<ResourceQuery, 'kind' | 'excludeStates'> & { includeDestroyed?: boolean },
+    principal: Principal,
+  ): Promise<Page<Resource>> {
     return this.reads.list(kindName, query, principal);
   }
 
@@ -86,6 +90,21 @@ export class ResourceService {
 
   cancelRun(runId: string, principal: Principal, reason?: string): Promise<Run> {
     return this.control.cancelRun(runId, principal, reason);
+  }
+
+  /** Runs of every kind the principal may read, or of one kind. */
+  listRuns(query: RunQuery, principal: Principal): Promise<Page<Run>> {
+    return this.control.listRuns(query, principal);
+  }
+
+  /** What happened to one resource, who asked and why: its transitions with their runs' context. */
+  history(
+    kindName: string,
+    id: string,
+    query: Omit<TransitionQuery, 'kind' | 'resourceId'>,
+    principal: Principal,
+  ): Promise<Page<Transition>> {
+    return this.control.history(kindName, id, query, principal);
   }
 
   listTransitions(query: TransitionQuery, principal: Principal): Promise<Page<Transition>> {

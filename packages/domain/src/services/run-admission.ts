@@ -93,6 +93,7 @@ export class RunAdmission {
       reason,
       force: request.force ?? false,
     });
+    run.failingSince = await this.context.failingSince(run);
     // Refused before anything is stored: a run the queue cannot take must leave no trace.
     await this.context.options.executor.ensureAccepting();
     await this.startRun(kind, resource, run, entersExclusive);
@@ -132,6 +133,7 @@ export class RunAdmission {
       reason: null,
       force: false,
     });
+    run.failingSince = await this.context.failingSince(run);
     // Refused before anything is stored: a run the queue cannot take must leave no trace.
     await this.context.options.executor.ensureAccepting();
     await this.startRun(kind, resource, run, false);

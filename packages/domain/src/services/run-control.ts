@@ -3,7 +3,7 @@ import { hasPermission, type Principal } from '../model/principal';
 import type { Page } from '../model/resource';
 import { isTerminalRunStatus, type Run } from '../model/run';
 import type { Transition } from '../model/transition';
-import type { TransitionQuery } from '../ports/run-store';
+import type { RunQuery, TransitionQuery } from '../ports/run-store';
 import type { ServiceContext } from './service-context';
 
 /** Following and stopping runs, and reading the audit trail. */
@@ -43,16 +43,36 @@ export class RunControl {
   }
 
   async listTransitions(query: TransitionQuery, principal: Principal): Promise<Page<Transition>> {
-    if (query.kind) this.context.kind(query.kind, principal, 'read');
-    else if (
+    this.requireRead(query.kind, principal, 'Reading the whole audit log');
+    return this.context.options.store.listTransitions(query);
+  }
+
+  async listRuns(query: RunQuery, principal: Principal): Promise<Page<Run>> {
+    this.requireRead(query.kind, principal, 'Listing the runs of every kind');
+    return this.context.options.store.listRuns(query);
+  }
+
+  async history(
+    kindName: string,
+    id: string,
+    query: Omit<TransitionQuery, 'kind' | 'resourceId'>,
+    principal: Principal,
+  ): Promise<Page<Transition>> {
+    const kind = this.context.kind(kindName, principal, 'read');
+    await this.context.load(kind, id);
+    return this.context.options.store.listTransitions({ ...query, resourceId: id });
+  }
+
+  private requireRead(kind: string | undefined, principal: Principal, what: string): void {
+    if (kind) {
+      this.context.kind(kind, principal, 'read');
+      return;
+    }
+    if (
       !hasPermission(principal, 'admin') &&
       !this.context.options.kinds.all().every((k) => hasPermission(principal, `${k.definition.name}:read`))
     ) {
-      throw new SlipwayError(
-        'forbidden',
-        'Reading the whole audit log needs read permission on every kind; filter by kind.',
-      );
+      throw new SlipwayError('forbidden', `${what} needs read permission on every kind; filter by kind.`);
     }
-    return this.context.options.store.listTransitions(query);
   }
 }

@@ -1,3 +1,5 @@
+import { analyticsGroupsOf } from '../analytics/analytics-groups';
+import { runTargetLabel } from '../analytics/rollup';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
@@ -77,7 +79,24 @@ export class ServiceContext {
       startedAt: null,
       finishedAt: null,
       durationMs: null,
+      groups: analyticsGroupsOf(kind.definition, resource.spec),
+      failingSince: null,
     };
+  }
+
+  /**
+   * Where the resource's outage toward the run's target began, read from its last finished run to
+   * the same target: a failure continues (or starts) the outage, a cancel leaves it as it was.
+   * Earlier runs have all ended (one active run per resource), so this cannot race them.
+   */
+  async failingSince(run: Run): Promise<string | null> {
+    const [last] = (
+      await this.options.store.listRuns({ resourceId: run.resourceId, target: runTargetLabel(run), limit: 1 })
+    ).items;
+    if (!last) return null;
+    if (last.status === 'failed') return last.failingSince ?? last.finishedAt;
+    if (last.status === 'cancelled') return last.failingSince ?? null;
+    return null;
   }
 
   now(): string {

@@ -1,4 +1,11 @@
-import type { IdempotencyLease, IdempotencyRecord, Resource, Run, Transition } from '@slipway/domain';
+import type {
+  IdempotencyLease,
+  IdempotencyRecord,
+  Resource,
+  RollupBucket,
+  Run,
+  Transition,
+} from '@slipway/domain';
 import { type Database, type Key, open, type RootDatabase } from 'lmdb';
 
 /**
@@ -23,6 +30,14 @@ export interface LmdbDatabases {
   names: Database<string, Key>;
   /** id → run */
   runs: Database<Run, string>;
+  /** [createdAt, id]: every run in the order it was accepted */
+  runsByTime: IndexDatabase;
+  /** [resourceId, createdAt, id]: a resource's runs in the order they were accepted */
+  runsByResource: IndexDatabase;
+  /** [kind, target, hour, step, outcome, groups] → the bucket, updated in the transaction that records each fact */
+  rollups: Database<RollupBucket, Key>;
+  /** The same with the day in place of the hour: a long range reads 24 times fewer buckets */
+  dailyRollups: Database<RollupBucket, Key>;
   /** run ids that are not terminal yet: what a restart must resume */
   unfinishedRuns: Database<true, string>;
   /** id → transition */
@@ -59,6 +74,10 @@ export function openDatabases(path: string): LmdbDatabases {
     names: root.openDB<string, Key>('names', {}),
     runs: root.openDB<Run, string>('runs', {}),
     unfinishedRuns: root.openDB<true, string>('unfinishedRuns', {}),
+    runsByTime: index('runsByTime'),
+    runsByResource: index('runsByResource'),
+    rollups: root.openDB<RollupBucket, Key>('rollups', {}),
+    dailyRollups: root.openDB<RollupBucket, Key>('dailyRollups', {}),
     transitions: root.openDB<Transition, string>('transitions', {}),
     transitionsByTime: index('transitionsByTime'),
     transitionsByResource: index('transitionsByResource'),

@@ -1,6 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type AnalyticsStore,
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
@@ -11,9 +12,12 @@ import {
   type ResourcePatch,
   type ResourceQuery,
   type ResourceStore,
+  type RollupBucket,
+  type RollupQuery,
   type Run,
   type RunChanges,
   type RunEnd,
+  type RunQuery,
   type RunStatus,
   type RunStore,
   SlipwayError,
@@ -22,9 +26,11 @@ import {
   type TransitionQuery,
   type TransitionWrite,
 } from '@slipway/domain';
+import { withRunDefaults } from '../query/audit-defaults';
 import * as idempotency from './idempotency-operations';
 import { type LmdbDatabases, openDatabases, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lmdb-databases';
 import * as resources from './resource-operations';
+import * as rollups from './rollup-operations';
 import * as runs from './run-operations';
 import * as transitions from './transition-operations';
 
@@ -41,7 +47,7 @@ export interface LmdbStoreOptions {
  * caller may reuse its objects meanwhile.
  */
 export class LmdbStore
-  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, StoreConnection
+  implements ResourceStore, RunStore, AnalyticsStore, IdempotencyStore, InstallationStore, StoreConnection
 {
   private closed = false;
 
@@ -55,7 +61,11 @@ export class LmdbStore
     await Promise.all(
       ['data.mdb', 'lock.mdb'].map((name) => chmod(join(options.path, name), PRIVATE_FILE_MODE)),
     );
-    return new LmdbStore(dbs);
+    const store = new LmdbStore(dbs);
+    if (dbs.runsByTime.getKeysCount({ limit: 1 }) === 0 && dbs.runs.getKeysCount({ limit: 1 }) > 0) {
+      await store.write(() => runs.indexRunsByTime(dbs));
+    }
+    return store;
   }
 
   async createResource(resource: Resource): Promise<void> {
@@ -87,7 +97,16 @@ export class LmdbStore
   }
 
   async getRun(id: string): Promise<Run | null> {
-    return this.dbs.runs.get(id) ?? null;
+    const run = this.dbs.runs.get(id);
+    return run ? withRunDefaults(run) : null;
+  }
+
+  async listRuns(query: RunQuery): Promise<Page<Run>> {
+    return runs.listRuns(this.dbs, query);
+  }
+
+  async listRollupBuckets(query: RollupQuery): Promise<RollupBucket[]> {
+    return rollups.listRollupBuckets(this.dbs, query);
   }
 
   async updateRun(id: string, from: readonly RunStatus[], changes: RunChanges): Promise<Run | null> {

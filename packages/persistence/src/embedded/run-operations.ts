@@ -1,4 +1,18 @@
-import { isTerminalRunStatus, type Run, type RunChanges, type RunEnd, type RunStatus } from '@slipway/domain';
+import {
+  factOfRun,
+  isTerminalRunStatus,
+  type Page,
+  type Run,
+  type RunChanges,
+  type RunEnd,
+  type RunQuery,
+  type RunStatus,
+  recoveryFactOfRun,
+} from '@slipway/domain';
+import { withRunDefaults } from '../query/audit-defaults';
+import { decodeCursor, encodeCursor } from '../query/cursor';
+import { checkPageLimit, takePage } from '../query/page-limit';
+import { emptyRunTimeRange, normalizeRunQuery, runMatches, runQueryShape } from '../query/run-filter';
 import { duplicateId, resourceTakingRun } from '../rules/resource-rules';
 import {
   changedRun,
@@ -10,6 +24,8 @@ import {
 } from '../rules/run-rules';
 import type { LmdbDatabases } from './lmdb-databases';
 import { loadResource } from './resource-operations';
+import { addRollupFact } from './rollup-operations';
+import { transitionRange } from './transition-indexes';
 
 /** Runs inside a write transaction; throws before writing anything when it refuses. */
 export function startRun(dbs: LmdbDatabases, run: Run): void {
@@ -17,6 +33,8 @@ export function startRun(dbs: LmdbDatabases, run: Run): void {
   const taken = resourceTakingRun(loadResource(dbs, run.resourceId), run);
   if (dbs.runs.doesExist(run.id)) throw duplicateId('run', run.id);
   dbs.runs.put(run.id, run);
+  dbs.runsByTime.put([run.createdAt, run.id], true);
+  dbs.runsByResource.put([run.resourceId, run.createdAt, run.id], true);
   dbs.unfinishedRuns.put(run.id, true);
   dbs.resources.put(taken.id, taken);
 }
@@ -53,6 +71,8 @@ export function finishRun(
   const next = endedRun(run, end);
   dbs.runs.put(id, next);
   dbs.unfinishedRuns.remove(id);
+  addRollupFact(dbs, factOfRun(next));
+  addRollupFact(dbs, recoveryFactOfRun(next));
   const resource = dbs.resources.get(run.resourceId);
   const freed = resource ? resourceFreedBy(resource, id, end.finishedAt) : null;
   if (freed) dbs.resources.put(freed.id, freed);
@@ -67,4 +87,37 @@ export function listUnfinishedRuns(dbs: LmdbDatabases): Run[] {
     if (run && !isTerminalRunStatus(run.status)) runs.push(run);
   }
   return runs;
+}
+
+/** By (createdAt, id), newest first unless `order` is `asc`; filters apply to what the index yields. */
+export function listRuns(dbs: LmdbDatabases, raw: RunQuery): Page<Run> {
+  const limit = checkPageLimit(raw.limit);
+  const query = normalizeRunQuery(raw);
+  const shape = runQueryShape(query);
+  const after = query.cursor === undefined ? null : decodeCursor(query.cursor, shape, 2);
+  if (emptyRunTimeRange(query)) return { items: [], nextCursor: null };
+  const order = { ...query, order: query.order ?? 'desc' };
+  const keys =
+    query.resourceId === undefined
+      ? dbs.runsByTime.getKeys(transitionRange([], order, after))
+      : dbs.runsByResource.getKeys(transitionRange([query.resourceId], order, after));
+  const { items, more } = takePage(matchingRuns(dbs, keys, query), limit);
+  const last = items.at(-1);
+  return { items, nextCursor: more && last ? encodeCursor(shape, [last.createdAt, last.id]) : null };
+}
+
+function* matchingRuns(dbs: LmdbDatabases, keys: Iterable<unknown>, query: RunQuery): Generator<Run> {
+  for (const key of keys) {
+    const id = Array.isArray(key) ? key.at(-1) : undefined;
+    const run = typeof id === 'string' ? dbs.runs.get(id) : undefined;
+    if (run && runMatches(query, run)) yield withRunDefaults(run);
+  }
+}
+
+/** Runs stored before the time index existed get their entries, once, inside a write transaction. */
+export function indexRunsByTime(dbs: LmdbDatabases): void {
+  for (const { value: run } of dbs.runs.getRange()) {
+    dbs.runsByTime.put([run.createdAt, run.id], true);
+    dbs.runsByResource.put([run.resourceId, run.createdAt, run.id], true);
+  }
 }

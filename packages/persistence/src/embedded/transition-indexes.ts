@@ -38,26 +38,26 @@ export function chooseTransitionIndex(
 
 /**
  * The key range for `since` (inclusive) to `until` (exclusive) under `prefix`, resuming after the
- * `[endedAt, id]` position of a cursor. `[...prefix, t]` sorts before every `[...prefix, t, id]`,
- * which is what makes `since` inclusive and `until` exclusive.
+ * `[endedAt, id]` position of a cursor, walked forwards or (`desc`) backwards. `[...prefix, t]`
+ * sorts before every `[...prefix, t, id]`, which is what makes `since` inclusive and `until` exclusive
+ * in both directions.
  */
 export function transitionRange(
   prefix: readonly string[],
-  query: TransitionQuery,
+  query: { since?: string; until?: string; order?: 'asc' | 'desc' },
   after: readonly string[] | null,
 ): RangeOptions {
-  const start: Key[] | undefined = after
-    ? [...prefix, ...after]
-    : query.since !== undefined
-      ? [...prefix, query.since]
-      : prefix.length > 0
-        ? [...prefix]
-        : undefined;
-  const end: Key[] | undefined =
+  const low: Key[] | undefined =
+    query.since !== undefined ? [...prefix, query.since] : prefix.length > 0 ? [...prefix] : undefined;
+  const high: Key[] | undefined =
     query.until !== undefined
       ? [...prefix, query.until]
       : prefix.length > 0
         ? [...prefix, KEY_TOP]
         : undefined;
-  return { start, end, exclusiveStart: after !== null };
+  const resume = after ? [...prefix, ...after] : undefined;
+  if (query.order === 'desc') {
+    return { start: resume ?? high, end: low, reverse: true, exclusiveStart: after !== null };
+  }
+  return { start: resume ?? low, end: high, exclusiveStart: after !== null };
 }

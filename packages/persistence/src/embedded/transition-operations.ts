@@ -1,4 +1,12 @@
-import type { Page, Resource, Transition, TransitionQuery, TransitionWrite } from '@slipway/domain';
+import {
+  factOfTransition,
+  type Page,
+  type Resource,
+  type Transition,
+  type TransitionQuery,
+  type TransitionWrite,
+} from '@slipway/domain';
+import { withTransitionDefaults } from '../query/audit-defaults';
 import { decodeCursor, encodeCursor } from '../query/cursor';
 import { checkPageLimit, takePage } from '../query/page-limit';
 import {
@@ -10,6 +18,7 @@ import {
 import { duplicateId, transitionedResource } from '../rules/resource-rules';
 import type { LmdbDatabases } from './lmdb-databases';
 import { loadResource } from './resource-operations';
+import { addRollupFact } from './rollup-operations';
 import {
   chooseTransitionIndex,
   transitionIndexes,
@@ -28,13 +37,14 @@ export function recordTransition(dbs: LmdbDatabases, write: TransitionWrite): Re
   if (dbs.transitions.doesExist(transition.id)) throw duplicateId('transition', transition.id);
   dbs.transitions.put(transition.id, transition);
   for (const index of transitionIndexes(dbs)) index.db.put(transitionIndexKey(index, transition), true);
+  addRollupFact(dbs, factOfTransition(transition));
   dbs.resources.put(next.id, next);
   const nameKey = [resource.kind, resource.name];
   if (write.releaseName && dbs.names.get(nameKey) === resource.id) dbs.names.remove(nameKey);
   return next;
 }
 
-/** Oldest first by (endedAt, id), read from the narrowest index the filters allow. */
+/** By (endedAt, id), oldest first unless `desc`, read from the narrowest index the filters allow. */
 export function listTransitions(dbs: LmdbDatabases, raw: TransitionQuery): Page<Transition> {
   const limit = checkPageLimit(raw.limit);
   const query = normalizeTransitionQuery(raw);
@@ -56,6 +66,6 @@ function* matching(
   for (const key of keys) {
     const id = Array.isArray(key) ? key.at(-1) : undefined;
     const transition = typeof id === 'string' ? dbs.transitions.get(id) : undefined;
-    if (transition && transitionMatches(query, transition)) yield transition;
+    if (transition && transitionMatches(query, transition)) yield withTransitionDefaults(transition);
   }
 }

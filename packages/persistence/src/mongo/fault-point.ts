@@ -1,7 +1,11 @@
 /** The exit code of a process stopped at a fault point, so a test can tell it from a real failure. */
 export const FAULT_EXIT_CODE = 86;
 
-export type FaultPoint = 'mongo:after-append' | 'mongo:prune-mid-delete' | 'mongo:prune-before-hint';
+export type FaultPoint =
+  | 'mongo:after-append'
+  | 'mongo:prune-mid-delete'
+  | 'mongo:prune-before-hint'
+  | 'mongo:before-rollup-delta';
 
 /**
  * A named place where a crash test makes the process die, exactly there: when SLIPWAY_FAULT names

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { ChangeDocument, ResourceSnapshot } from './change-document';
 import type { IdempotencyDocument } from './idempotency-mapper';
+import type { RollupBucketDocument, RollupDeltaDocument, RollupGenerationDocument } from './rollup-documents';
 import type { RunDocument } from './run-mapper';
 import type { TransitionDocument } from './transition-mapper';
 
@@ -28,6 +29,14 @@ export interface MongoCollections {
   prunedLogs: Collection<PrunedLogDocument>;
   /** Every run whose finish was pruned from the log, as it finished: insert-only, so never set back. */
   finishedRuns: Collection<RunDocument>;
+  /** Insert-only: one per finished run and answered step, until a compaction folds it. */
+  rollupDeltas: Collection<RollupDeltaDocument>;
+  /** Bucket documents of the latest compaction generations (see rollup-compactor.ts). */
+  rollupBuckets: Collection<RollupBucketDocument>;
+  /** The commit points of compactions: one insert-won document per generation. */
+  rollupGenerations: Collection<RollupGenerationDocument>;
+  /** Ids of deltas already folded: a replayed projection's delta is recognised and dropped. */
+  rollupFolded: Collection<{ _id: string }>;
   idempotency: Collection<IdempotencyDocument>;
   settings: Collection<SettingDocument>;
 }
@@ -40,6 +49,10 @@ export function collectionsOf(db: Db): MongoCollections {
     transitions: db.collection<TransitionDocument>('transitions'),
     prunedLogs: db.collection<PrunedLogDocument>('prunedLogs'),
     finishedRuns: db.collection<RunDocument>('finishedRuns'),
+    rollupDeltas: db.collection<RollupDeltaDocument>('rollupDeltas'),
+    rollupBuckets: db.collection<RollupBucketDocument>('rollupBuckets'),
+    rollupGenerations: db.collection<RollupGenerationDocument>('rollupGenerations'),
+    rollupFolded: db.collection<{ _id: string }>('rollupFolded'),
     idempotency: db.collection<IdempotencyDocument>('idempotency'),
     settings: db.collection<SettingDocument>('settings'),
   };

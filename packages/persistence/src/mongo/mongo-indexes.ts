@@ -12,7 +12,13 @@ const INDEXES: { [K in keyof MongoCollections]?: IndexDescription[] } = {
     { key: { nameKey: 1 }, name: 'nameKey_unique', unique: true },
     { key: { kind: 1, _id: -1 }, name: 'kind_id' },
   ],
-  runs: [{ key: { status: 1, _id: 1 }, name: 'status_id' }],
+  runs: [
+    { key: { status: 1, _id: 1 }, name: 'status_id' },
+    { key: { createdAt: 1, _id: 1 }, name: 'createdAt_id' },
+    { key: { resourceId: 1, createdAt: 1, _id: 1 }, name: 'resourceId_createdAt_id' },
+  ],
+  rollupDeltas: [{ key: { hour: 1 }, name: 'hour' }],
+  rollupBuckets: [{ key: { gen: 1, token: 1, hour: 1 }, name: 'gen_token_hour' }],
   transitions: [
     { key: { resourceId: 1, seq: 1 }, name: 'resourceId_seq_unique', unique: true },
     { key: { endedAt: 1, _id: 1 }, name: 'endedAt_id' },

@@ -1,4 +1,5 @@
 import {
+  type AnalyticsStore,
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
@@ -9,9 +10,12 @@ import {
   type ResourcePatch,
   type ResourceQuery,
   type ResourceStore,
+  type RollupBucket,
+  type RollupQuery,
   type Run,
   type RunChanges,
   type RunEnd,
+  type RunQuery,
   type RunStatus,
   type RunStore,
   SlipwayError,
@@ -29,10 +33,21 @@ import { collectionsOf, type MongoCollections } from './mongo-collections';
 import { ensureIndexes } from './mongo-indexes';
 import { type ReconcileReport, reconcile } from './reconcile';
 import * as resources from './resource-operations';
+import { type CompactionReport, compactRollups } from './rollup-compactor';
+import * as rollups from './rollup-reads';
+import * as runListing from './run-listing';
 import * as runs from './run-operations';
 import * as transitions from './transition-operations';
 
-export type MongoStoreOptions = MongoConnectOptions;
+export type MongoStoreOptions = MongoConnectOptions & {
+  /**
+   * How often this process tries to fold the rollup deltas into buckets (default 10 s; 0: never,
+   * for tests that compact by hand). Any number of processes may: one wins each generation.
+   */
+  compactRollupsEveryMs?: number;
+};
+
+const COMPACT_EVERY_MS = 10_000;
 
 /**
  * The MongoDB store, for a replica set with majority writes and for FerretDB v1 alike: no
@@ -43,9 +58,10 @@ export type MongoStoreOptions = MongoConnectOptions;
  * order and why a crash anywhere in it is safe.
  */
 export class MongoStore
-  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, StoreConnection
+  implements ResourceStore, RunStore, AnalyticsStore, IdempotencyStore, InstallationStore, StoreConnection
 {
   private closed = false;
+  private compactor: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly client: MongoClient,
@@ -60,6 +76,12 @@ export class MongoStore
     try {
       await ensureIndexes(store.collections);
       await store.reconcile();
+      const every = options.compactRollupsEveryMs ?? COMPACT_EVERY_MS;
+      if (every > 0) {
+        // A failed round (the server away) is simply tried again at the next tick.
+        store.compactor = setInterval(() => void store.compactRollups().catch(() => undefined), every);
+        store.compactor.unref();
+      }
       return store;
     } catch (error) {
       await client.close().catch(() => undefined);
@@ -127,6 +149,19 @@ export class MongoStore
     return this.call(() => transitions.listTransitions(this.collections, query));
   }
 
+  async listRuns(query: RunQuery): Promise<Page<Run>> {
+    return this.call(() => runListing.listRuns(this.collections, query));
+  }
+
+  async listRollupBuckets(query: RollupQuery): Promise<RollupBucket[]> {
+    return this.call(() => rollups.listRollupBuckets(this.collections, query));
+  }
+
+  /** Folds pending rollup deltas into a new bucket generation; safe next to other compactors. */
+  async compactRollups(): Promise<CompactionReport> {
+    return this.call(() => compactRollups(this.collections));
+  }
+
   async reserveIdempotency(
     key: string,
     fingerprint: string,
@@ -173,6 +208,7 @@ export class MongoStore
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.compactor) clearInterval(this.compactor);
     await this.client.close();
   }
 

@@ -2,6 +2,7 @@ import type { ChangeDocument } from './change-document';
 import { nextChange } from './change-log';
 import { isDuplicateKey } from './driver-errors';
 import type { MongoCollections } from './mongo-collections';
+import { insertRollupDeltas } from './rollup-deltas';
 import type { TransitionDocument } from './transition-mapper';
 import { upsertById } from './upsert-by-id';
 
@@ -34,6 +35,7 @@ export async function advanceProjections(
       await upsertById(collections.runs, change.run);
       written.add(change.run._id);
     }
+    await insertRollupDeltas(collections, change);
     const { _id, ...resource } = change.resource;
     try {
       await collections.resources.replaceOne({ _id }, resource);

@@ -92,6 +92,9 @@ export async function listResources(
   const after = query.cursor === undefined ? null : decodeCursor(query.cursor, shape, 1)[0]!;
   const filter: Filter<ResourceSnapshot> = { kind: query.kind };
   if (query.state !== undefined) filter.state = query.state;
+  else if (query.excludeStates !== undefined && query.excludeStates.length > 0) {
+    filter.state = { $nin: [...query.excludeStates] };
+  }
   const labels = labelPairs(query.labels ?? {});
   if (labels.length > 0) filter.labels = { $all: labels };
   if (after !== null) filter._id = { $lt: after };

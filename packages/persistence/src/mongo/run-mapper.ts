@@ -1,4 +1,5 @@
 import type { Run } from '@slipway/domain';
+import { withRunDefaults } from '../query/audit-defaults';
 
 /**
  * A run as stored, in the `runs` projection and inside the changes that touch it. Every field of a
@@ -14,5 +15,5 @@ export function toRunDocument(run: Run, rev: number): RunDocument {
 
 export function toRun(document: RunDocument): Run {
   const { _id, rev: _rev, ...fields } = document;
-  return { id: _id, ...fields };
+  return withRunDefaults({ id: _id, ...fields });
 }

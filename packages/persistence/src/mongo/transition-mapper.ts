@@ -1,4 +1,5 @@
 import type { Transition } from '@slipway/domain';
+import { withTransitionDefaults } from '../query/audit-defaults';
 import { fromJsonText, toJsonText } from './json-text';
 
 /** A transition as stored in the `transitions` audit collection and inside its change. */
@@ -11,5 +12,5 @@ export function toTransitionDocument(transition: Transition): TransitionDocument
 
 export function toTransition(document: TransitionDocument): Transition {
   const { _id, outputsJson, ...fields } = document;
-  return { id: _id, ...fields, outputs: fromJsonText(outputsJson) };
+  return withTransitionDefaults({ id: _id, ...fields, outputs: fromJsonText(outputsJson) });
 }

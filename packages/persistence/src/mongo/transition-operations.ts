@@ -34,7 +34,7 @@ export async function recordTransition(
   });
 }
 
-/** Oldest first by (endedAt, id), from the audit projection. */
+/** By (endedAt, id), oldest first unless `desc`, from the audit projection. */
 export async function listTransitions(
   collections: MongoCollections,
   raw: TransitionQuery,
@@ -46,7 +46,7 @@ export async function listTransitions(
   if (emptyTimeRange(query)) return { items: [], nextCursor: null };
   const documents = await collections.transitions
     .find(transitionFilter(query, after))
-    .sort({ endedAt: 1, _id: 1 })
+    .sort(query.order === 'desc' ? { endedAt: -1, _id: -1 } : { endedAt: 1, _id: 1 })
     .limit(limit + 1)
     .toArray();
   const { items, more } = takePage(documents.map(toTransition), limit);
@@ -64,11 +64,17 @@ function transitionFilter(
   if (query.runId !== undefined) clauses.push({ runId: query.runId });
   if (query.actor !== undefined) clauses.push({ actor: query.actor });
   if (query.outcome !== undefined) clauses.push({ outcome: query.outcome });
+  if (query.event !== undefined) clauses.push({ event: query.event });
+  if (query.to !== undefined) clauses.push({ to: query.to });
+  for (const [name, value] of Object.entries(query.groups ?? {})) {
+    clauses.push({ [`groups.${name}`]: value } as Filter<TransitionDocument>);
+  }
   if (query.since !== undefined) clauses.push({ endedAt: { $gte: query.since } });
   if (query.until !== undefined) clauses.push({ endedAt: { $lt: query.until } });
   if (after !== null) {
     const [endedAt, id] = after as [string, string];
-    clauses.push({ $or: [{ endedAt: { $gt: endedAt } }, { endedAt, _id: { $gt: id } }] });
+    const beyond = query.order === 'desc' ? '$lt' : '$gt';
+    clauses.push({ $or: [{ endedAt: { [beyond]: endedAt } }, { endedAt, _id: { [beyond]: id } }] });
   }
   return clauses.length > 0 ? { $and: clauses } : {};
 }

@@ -26,6 +26,9 @@ export function transitionMatches(query: TransitionQuery, transition: Transition
     (query.runId === undefined || transition.runId === query.runId) &&
     (query.actor === undefined || transition.actor === query.actor) &&
     (query.outcome === undefined || transition.outcome === query.outcome) &&
+    (query.event === undefined || transition.event === query.event) &&
+    (query.to === undefined || transition.to === query.to) &&
+    groupsMatch(query.groups, transition.groups) &&
     (query.since === undefined || transition.endedAt >= query.since) &&
     (query.until === undefined || transition.endedAt < query.until)
   );
@@ -41,10 +44,31 @@ export function transitionQueryShape(query: TransitionQuery): string {
     query.outcome ?? null,
     query.since ?? null,
     query.until ?? null,
+    // Added later: left out when unset, so cursors issued before they existed stay valid.
+    ...(query.event === undefined &&
+    query.to === undefined &&
+    query.groups === undefined &&
+    query.order !== 'desc'
+      ? []
+      : [query.event ?? null, query.to ?? null, sortedGroups(query.groups), query.order ?? 'asc']),
   ]);
 }
 
-function instant(name: 'since' | 'until', value: string): string {
+/** Every dimension asked for must be one the record carries, with the same value. */
+export function groupsMatch(
+  wanted: Record<string, string> | undefined,
+  groups: Record<string, string> | undefined,
+): boolean {
+  return wanted === undefined || Object.entries(wanted).every(([name, value]) => groups?.[name] === value);
+}
+
+export function sortedGroups(groups: Record<string, string> | undefined): [string, string][] | null {
+  return groups === undefined
+    ? null
+    : Object.entries(groups).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function instant(name: 'since' | 'until', value: string): string {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) {
     throw new SlipwayError(
