@@ -15,6 +15,7 @@ import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
 import { registerModuleRoutes } from './routes/module-routes';
 import type { QueueConsumers } from './routes/queue-consumers';
+import { registerRunEventRoutes } from './routes/run-event-routes';
 import { registerRunRoutes } from './routes/run-routes';
 
 export interface AppOptions {
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerKindRoutes(app, options.kinds, options.service);
   await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);
   registerRunRoutes(app, options.service, options.queue);
+  registerRunEventRoutes(app, options.service);
   await app.ready();
   return app;
 }
