@@ -10,9 +10,11 @@ import { frameworkErrors, installProblemHandlers } from './http/problem-handlers
 import { OneLinePerRequest } from './http/request-log';
 import { installValidatorCompilers } from './http/validator-compilers';
 import type { KindModule } from './kinds/kind-module';
+import { SlipwayMetrics } from './metrics/slipway-metrics';
 import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
+import { registerMetricsRoutes } from './routes/metrics-routes';
 import { registerModuleRoutes } from './routes/module-routes';
 import type { QueueConsumers } from './routes/queue-consumers';
 import { registerRunEventRoutes } from './routes/run-event-routes';
@@ -29,6 +31,8 @@ export interface AppOptions {
   authenticator: Authenticator;
   /** Kind modules whose extra routes to serve (`KindModule.routes`); none by default. */
   modules?: readonly Pick<KindModule, 'kind' | 'routes'>[];
+  /** What `/metrics` serves; a fresh registry when not given. */
+  metrics?: SlipwayMetrics;
   /** pino options, or false for silence (tests). @defaultValue false */
   logger?: FastifyServerOptions['logger'];
 }
@@ -66,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await installIdempotency(app, options.store);
   await installOpenApi(app, options.kinds);
   registerHealthRoutes(app, options.backends, options.queue);
+  registerMetricsRoutes(app, options.metrics ?? new SlipwayMetrics());
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
   await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);

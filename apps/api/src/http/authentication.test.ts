@@ -45,7 +45,7 @@ describe('authentication on the matched route', () => {
     const docs = publicUrls.filter((url) => url === '/docs' || url.startsWith('/docs/'));
     expect(docs.length).toBeGreaterThan(0);
     expect(new Set(publicUrls.filter((url) => !docs.includes(url)))).toEqual(
-      new Set(['/health/live', '/health/ready', '/openapi.json']),
+      new Set(['/health/live', '/health/ready', '/metrics', '/openapi.json']),
     );
     expect(table.filter((route) => route.url.startsWith('/v1/')).every((route) => !route.public)).toBe(true);
     expect(table.filter((route) => !route.public).length).toBeGreaterThanOrEqual(15);
