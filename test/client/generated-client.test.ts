@@ -9,7 +9,8 @@ it('the checked-in typed client matches the server’s OpenAPI document (else: n
   const checkedIn = await readFile(join(ROOT, GENERATED_CLIENT_PATH), 'utf8');
   const fresh = await generatedClientSource();
   // One line of advice rather than a 5000-line diff when it is stale.
-  expect(checkedIn === fresh, `${GENERATED_CLIENT_PATH} is stale: run \`npm run generate:client\` and commit it`).toBe(
-    true,
-  );
+  expect(
+    checkedIn === fresh,
+    `${GENERATED_CLIENT_PATH} is stale: run \`npm run generate:client\` and commit it`,
+  ).toBe(true);
 }, 60_000);

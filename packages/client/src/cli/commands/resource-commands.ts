@@ -58,6 +58,17 @@ export async function afterRun(
   return exitFor(ended);
 }
 
+/** `image=hello-v1` or `source=image:hello-v1` → `image=<id>` as a --set assignment. */
+async function resolveRef(session: Session, ref: string): Promise<string> {
+  const match = /^([^=]+)=(?:([a-z][a-z0-9-]*):)?(.+)$/.exec(ref);
+  if (!match)
+    throw new CliExit(EXIT.usage, `slipway: --ref wants field=name (or field=kind:name), got "${ref}"`);
+  const [, field, kindName, nameOrId] = match as unknown as [string, string, string | undefined, string];
+  const kind = await findKind(session, kindName ?? field.split('.').at(-1)!);
+  const resource = await resolveResource(session, kind.plural, nameOrId);
+  return `${field}=${JSON.stringify(resource.id)}`;
+}
+
 function printResource(session: Session, resource: ResourceEntity): void {
   const { output } = session;
   if (output.json) {
@@ -100,18 +111,30 @@ export function addResourceCommands(program: Command, plural: string): void {
       collect,
       [],
     )
+    .option(
+      '--ref <field=name-or-id>',
+      'a spec field naming another resource, given by name: its id is looked up (`image=hello-v1`; `field=kind:name` when the field is not named after its kind), repeatable',
+      collect,
+      [],
+    )
     .option('--label <key=value>', 'a label, repeatable', collect, [])
     .action(
       withSession(
-        async (session, name: string, options: { spec?: string; set: string[]; label: string[] }) => {
+        async (
+          session,
+          name: string,
+          options: { spec?: string; set: string[]; ref: string[]; label: string[] },
+        ) => {
           const kind = await findKind(session, plural);
           const labels = labelsFrom(options.label);
+          const refs: string[] = [];
+          for (const ref of options.ref) refs.push(await resolveRef(session, ref));
           const created = await call(
             session,
             session.client.POST(kindPath(kind.plural), {
               body: {
                 name,
-                spec: specFrom(options.spec, options.set) as never,
+                spec: specFrom(options.spec, [...options.set, ...refs]) as never,
                 ...(Object.keys(labels).length > 0 ? { labels } : {}),
               },
             }),
