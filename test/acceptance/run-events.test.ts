@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createImage, helloImageSpec, waitForRun } from './support/image-api';
 import { OutputBuffer } from './support/output-buffer';
@@ -139,6 +140,29 @@ describeWithService('run events from worker processes', mongo, (mongoUrl) => {
       expect(transitionIds(late)).toEqual([]);
       expect(late.at(-1)).toMatchObject({ event: 'status' });
     }, 120_000);
+
+    it('counts the runs where they happen: queued by the API, ended by the workers (each its own /metrics)', async () => {
+      const counter = (text: string, name: string, labels: Record<string, string>) =>
+        parsePrometheusTextFormat(text)
+          .find((family) => family.name === name)
+          ?.metrics.filter((metric) =>
+            Object.entries(labels).every(([key, value]) => metric.labels?.[key] === value),
+          )
+          .reduce((sum, metric) => sum + Number(metric.value), 0) ?? 0;
+      const api = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const built = { kind: 'image', target: 'built' };
+      expect(counter(api, 'slipway_runs_started_total', built)).toBe(2);
+      expect(
+        parsePrometheusTextFormat(api).find((family) => family.name === 'slipway_queue_jobs')?.type,
+      ).toBe('GAUGE');
+      let ended = 0;
+      for (const worker of workers) {
+        const healthUrl = /health at (http:\S+)/.exec(worker.stderr.toString())![1]!;
+        const text = await (await fetch(healthUrl.replace(/\/health\/ready$/, '/metrics'))).text();
+        ended += counter(text, 'slipway_runs_finished_total', { ...built, outcome: 'succeeded' });
+      }
+      expect(ended).toBe(2);
+    });
 
     it('refuses an unknown run and a missing token with a problem, before any stream', async () => {
       const unknown = await fetch(`${server.baseUrl}/v1/runs/01ZZZZZZZZZZZZZZZZZZZZZZZZ/events`, {
