@@ -120,6 +120,8 @@ describeWithService('run events from worker processes', mongo, (mongoUrl) => {
     }, 180_000);
 
     it('a follower that reconnects with Last-Event-ID resumes after it, missing and repeating nothing', async () => {
+      // The first case starts the workers once its run is queued; run alone (-t), this one starts them.
+      if (workers.length === 0) await startWorkers();
       const image = await createImage(
         server,
         'events-b',
