@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** Shipped programs: the API, the worker, and the balancer the local cluster provider spawns. */
+/** Shipped programs: the API, the worker, the balancer the local cluster provider spawns, and the CLI. */
 const PRODUCT = {
   outdir: 'dist',
   entries: {
@@ -23,6 +23,8 @@ const PRODUCT = {
     'worker-main': 'apps/api/src/worker-main.ts',
     // Spawned by packages/ops/src/local/cluster/balancer-program.ts from beside the bundle that runs.
     'balancer-main': 'packages/ops/src/local/cluster/balancer/balancer-main.ts',
+    // The CLI (packages/client/bin/slipway.js runs it, building first if needed).
+    slipway: 'packages/client/src/cli/main.ts',
   },
 };
 

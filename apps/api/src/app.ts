@@ -10,13 +10,16 @@ import { frameworkErrors, installProblemHandlers } from './http/problem-handlers
 import { OneLinePerRequest } from './http/request-log';
 import { installValidatorCompilers } from './http/validator-compilers';
 import type { KindModule } from './kinds/kind-module';
+import { SlipwayMetrics } from './metrics/slipway-metrics';
 import { registerAnalyticsPage } from './routes/analytics-page';
 import { registerAnalyticsRoutes } from './routes/analytics-routes';
 import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
+import { registerMetricsRoutes } from './routes/metrics-routes';
 import { registerModuleRoutes } from './routes/module-routes';
 import type { QueueConsumers } from './routes/queue-consumers';
+import { registerRunEventRoutes } from './routes/run-event-routes';
 import { registerRunRoutes } from './routes/run-routes';
 
 export interface AppOptions {
@@ -30,6 +33,8 @@ export interface AppOptions {
   authenticator: Authenticator;
   /** Kind modules whose extra routes to serve (`KindModule.routes`); none by default. */
   modules?: readonly Pick<KindModule, 'kind' | 'routes'>[];
+  /** What `/metrics` serves; a fresh registry when not given. */
+  metrics?: SlipwayMetrics;
   /** pino options, or false for silence (tests). @defaultValue false */
   logger?: FastifyServerOptions['logger'];
 }
@@ -67,6 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await installIdempotency(app, options.store);
   await installOpenApi(app, options.kinds);
   registerHealthRoutes(app, options.backends, options.queue);
+  registerMetricsRoutes(app, options.metrics ?? new SlipwayMetrics());
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
   await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);
@@ -74,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerRunRoutes(app, options.service, options.queue, analytics.declaredDimensions());
   registerAnalyticsRoutes(app, analytics);
   registerAnalyticsPage(app);
+  registerRunEventRoutes(app, options.service);
   await app.ready();
   return app;
 }

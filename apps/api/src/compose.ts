@@ -5,6 +5,7 @@ import { buildApp } from './app';
 import { AdminTokenAuthenticator } from './auth/admin-token';
 import type { SlipwayConfig } from './config';
 import { type EngineOptions, openEngine } from './engine';
+import { SlipwayMetrics } from './metrics/slipway-metrics';
 import type { BackendCheck } from './routes/health-routes';
 export interface Slipway {
   app: FastifyInstance;
@@ -22,7 +23,8 @@ export async function createSlipway(
   config: SlipwayConfig,
   options: { logger?: boolean | object } & EngineOptions = {},
 ): Promise<Slipway> {
-  const engine = await openEngine(config, options);
+  const metrics = new SlipwayMetrics();
+  const engine = await openEngine(config, { ...options, metrics });
   const { store, kinds, walker } = engine;
   let app: FastifyInstance | null = null;
   const onError = (runId: string | null, error: unknown) =>
@@ -51,7 +53,14 @@ export async function createSlipway(
     executor instanceof BullmqExecutor
       ? { queueName: config.queueName, count: () => executor.consumers() }
       : undefined;
+  metrics.countActiveRuns(async () => {
+    const counts: Record<string, number> = { queued: 0, running: 0, cancelling: 0 };
+    for (const run of await store.listUnfinishedRuns()) counts[run.status] = (counts[run.status] ?? 0) + 1;
+    return counts;
+  });
+  if (executor instanceof BullmqExecutor) metrics.countQueuedJobs(() => executor.jobCounts());
   app = await buildApp({
+    metrics,
     service,
     kinds,
     store,

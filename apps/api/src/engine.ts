@@ -13,6 +13,8 @@ import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
 import { KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
+import { instrumentStore } from './metrics/instrument-store';
+import type { SlipwayMetrics } from './metrics/slipway-metrics';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
 export interface Engine extends AssembledEngine<Store> {
@@ -31,6 +33,8 @@ export interface EngineOptions {
   modules?: readonly KindModule[];
   /** Which provider of each kind to use. @defaultValue 'local' */
   backend?: string;
+  /** When given, every store call is timed and every run started and ended is counted into it. */
+  metrics?: SlipwayMetrics;
 }
 
 /**
@@ -43,9 +47,10 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
   // mode at creation does not reach a directory an older version made, hence the chmod.
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   await chmod(config.dataDir, 0o700);
-  const store = config.mongoUrl
+  const opened = config.mongoUrl
     ? await MongoStore.open({ url: config.mongoUrl })
     : await LmdbStore.open({ path: join(config.dataDir, 'db') });
+  const store = options.metrics ? instrumentStore(opened, options.metrics) : opened;
   try {
     return wire(store, config, options);
   } catch (error) {

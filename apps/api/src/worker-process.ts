@@ -3,11 +3,12 @@ import type { Store, StoreConnection } from '@slipway/domain';
 import { BullmqWorker } from '@slipway/ops';
 import { ConfigError, type SlipwayConfig } from './config';
 import { type EngineOptions, openEngine } from './engine';
+import { SlipwayMetrics } from './metrics/slipway-metrics';
 
 export interface SlipwayWorker {
   worker: BullmqWorker;
   store: Store;
-  /** Where `GET /health/ready` answers (store and Redis), for container health checks. */
+  /** Where `GET /health/ready` answers (store and Redis), for container health checks; `/metrics` is beside it. */
   healthUrl: string | null;
   close(): Promise<void>;
 }
@@ -26,7 +27,8 @@ export async function createWorker(config: SlipwayConfig, options: WorkerOptions
   if (!config.redisUrl) {
     throw new ConfigError('REDIS_URL', 'is not set; a worker takes its runs from the BullMQ queue on Redis');
   }
-  const engine = await openEngine(config, options);
+  const metrics = new SlipwayMetrics();
+  const engine = await openEngine(config, { ...options, metrics });
   const { store, walker } = engine;
   const worker = await BullmqWorker.start({
     connection: config.redisUrl,
@@ -40,7 +42,8 @@ export async function createWorker(config: SlipwayConfig, options: WorkerOptions
     await store.close();
     throw error;
   });
-  const health = options.healthPort === null ? null : await healthServer(options.healthPort, store, worker);
+  const health =
+    options.healthPort === null ? null : await healthServer(options.healthPort, store, worker, metrics);
   return {
     worker,
     store,
@@ -54,8 +57,21 @@ export async function createWorker(config: SlipwayConfig, options: WorkerOptions
   };
 }
 
-function healthServer(port: number, store: StoreConnection, worker: BullmqWorker): Promise<Server> {
+function healthServer(
+  port: number,
+  store: StoreConnection,
+  worker: BullmqWorker,
+  metrics: SlipwayMetrics,
+): Promise<Server> {
   const server = createServer((request, response) => {
+    if (request.url === '/metrics') {
+      // The runs this worker walked and ended, and its store latency; public, as on the API.
+      metrics.registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        () => response.writeHead(500).end(),
+      );
+      return;
+    }
     if (request.url !== '/health/ready') {
       response.writeHead(404).end();
       return;

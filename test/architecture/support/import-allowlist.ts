@@ -126,6 +126,10 @@ export const LAYER_RULES: Record<string, { only?: string[]; never?: string[]; bu
     never: ['@slipway/api', '@slipway/persistence', 'fastify', 'mongodb', 'lmdb'],
   },
   'packages/persistence': { never: ['@slipway/api', '@slipway/ops', 'fastify', 'bullmq', 'ioredis'] },
+  // The client and CLI speak HTTP only: what they know of the server is its OpenAPI document.
+  'packages/client': {
+    never: ['@slipway/api', '@slipway/domain', '@slipway/ops', '@slipway/persistence', 'fastify', 'typebox'],
+  },
 };
 
 export function layerOffences(all: Workspace[]): string[] {

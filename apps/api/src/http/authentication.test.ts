@@ -48,6 +48,7 @@ describe('authentication on the matched route', () => {
       new Set([
         '/health/live',
         '/health/ready',
+        '/metrics',
         '/openapi.json',
         // The analytics page and its scripts; the data it draws needs the caller's token.
         '/analytics',

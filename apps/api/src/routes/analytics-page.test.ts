@@ -1,10 +1,28 @@
-/// <reference lib="dom" />
-// The page functions below run in the browser.
 import { existsSync } from 'node:fs';
 import { aResource, aRun } from '@slipway/persistence/testing';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSlipway, TEST_TOKEN, type TestSlipway } from '../../testing/test-slipway';
+
+// The functions handed to page.evaluate run in the browser. These are the few browser types they
+// use: the DOM lib stays out of the program, where it would retype Node's web streams.
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  };
+}
+interface PageGlobals {
+  document: {
+    body: { dataset: Record<string, string | undefined> };
+    getElementById(id: string): ({ textContent: string | null } & PageCanvas) | null;
+  };
+  slipwayCharts: Record<
+    string,
+    { data: { labels: string[]; datasets: { label: string; data: (number | null)[] }[] } }
+  >;
+}
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -70,22 +88,20 @@ describe.skipIf(!available)('the /analytics page in headless Chromium', () => {
     page.on('pageerror', (error) => problems.push(String(error)));
     await page.goto(`${baseUrl}/analytics#token=${TEST_TOKEN}`, { waitUntil: 'load' });
     await page
-      .waitForFunction(() => document.body.dataset.loaded !== undefined, { timeout: 15_000 })
+      .waitForFunction(
+        () => (globalThis as unknown as PageGlobals).document.body.dataset.loaded !== undefined,
+        { timeout: 15_000 },
+      )
       .catch(async (error) => {
         throw new Error(
-          `${String(error)}; page said: ${await page.evaluate(() => document.getElementById('status')?.textContent)}; console: ${problems.join(' | ')}`,
+          `${String(error)}; page said: ${await page.evaluate(() => (globalThis as unknown as PageGlobals).document.getElementById('status')?.textContent)}; console: ${problems.join(' | ')}`,
         );
       });
-    expect(await page.evaluate(() => document.body.dataset.loaded)).toBe('true');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset.loaded),
+    ).toBe('true');
     const drawn = await page.evaluate(() => {
-      const charts = (
-        window as unknown as {
-          slipwayCharts: Record<
-            string,
-            { data: { labels: string[]; datasets: { label: string; data: (number | null)[] }[] } }
-          >;
-        }
-      ).slipwayCharts;
+      const charts = (globalThis as unknown as PageGlobals).slipwayCharts;
       return Object.fromEntries(
         Object.entries(charts).map(([id, chart]) => [
           id,
@@ -104,8 +120,8 @@ describe.skipIf(!available)('the /analytics page in headless Chromium', () => {
     // Something was painted on each canvas, not just computed.
     const painted = await page.evaluate(() =>
       ['deploy-chart', 'bake-chart'].map((id) => {
-        const canvas = document.getElementById(id) as HTMLCanvasElement;
-        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        const canvas = (globalThis as unknown as PageGlobals).document.getElementById(id)!;
+        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         let coloured = 0;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) coloured++;
         return coloured;

@@ -205,6 +205,11 @@ export class BullmqExecutor implements Executor {
     return [...this.submitted];
   }
 
+  /** Jobs by BullMQ state (waiting, active, delayed…), for the API's queue-depth metric. */
+  async jobCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+  }
+
   /**
    * How many worker processes are connected to this queue and taking jobs (BullMQ names their
    * Redis connections after the queue; `CLIENT LIST` finds them).

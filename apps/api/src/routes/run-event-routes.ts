@@ -1,0 +1,104 @@
+import type { ResourceService } from '@slipway/domain';
+import type { FastifyInstance } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { frame, runEvents } from '../events/run-event-stream';
+import { principalOf } from '../http/authentication';
+import { problemResponses } from '../http/problem';
+
+const RunParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64, description: 'The run id.' }),
+});
+
+const EventHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description:
+        'The id of the last event received; the stream resumes after it (browsers send it on reconnect).',
+    }),
+  ),
+});
+
+/** Keeps proxies and load balancers from closing a quiet stream during a long step. */
+const HEARTBEAT_MS = 15_000;
+
+export interface RunEventRouteOptions {
+  /** How often the store is read for news of a running run. @defaultValue 250 */
+  pollMs?: number;
+}
+
+export function registerRunEventRoutes(
+  app: FastifyInstance,
+  service: ResourceService,
+  options: RunEventRouteOptions = {},
+): void {
+  const pollMs = options.pollMs ?? 250;
+  app.get<{ Params: Static<typeof RunParams>; Headers: Static<typeof EventHeaders> }>(
+    '/v1/runs/:id/events',
+    {
+      schema: {
+        operationId: 'followRun',
+        summary: 'Follow a run live (server-sent events)',
+        description: [
+          'A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere:',
+          '`event: transition` (`id` = the transition id, `data` = the transition as in the audit log) for each state change, once;',
+          '`event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it;',
+          '`event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt;',
+          'and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream.',
+          'A client that reconnects with `Last-Event-ID` gets every transition after that id and nothing before it. Needs read permission on the run\u2019s kind, like `GET /v1/runs/{id}`.',
+        ].join(' '),
+        tags: ['runs'],
+        params: RunParams,
+        headers: EventHeaders,
+        produces: ['text/event-stream'],
+        response: {
+          200: {
+            description: 'The event stream; it ends after the `status` event.',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...problemResponses(400, 401, 403, 404, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      // Refusals (unknown run, no permission, store away) are problems before the stream starts.
+      await service.getRun(request.params.id, principal);
+      const abort = new AbortController();
+      request.raw.on('close', () => abort.abort());
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-request-id': request.id,
+        // nginx and its kin would otherwise buffer the stream.
+        'x-accel-buffering': 'no',
+      });
+      raw.write(`retry: 1000\n\n`);
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      try {
+        for await (const event of runEvents({
+          service,
+          principal,
+          runId: request.params.id,
+          after: request.headers['last-event-id'] ?? null,
+          pollMs,
+          signal: abort.signal,
+        })) {
+          raw.write(frame(event));
+        }
+      } catch (error) {
+        // Headers are gone; the client reconnects with Last-Event-ID and resumes.
+        request.log.warn({ err: error }, 'run event stream broke off');
+        raw.write(
+          `event: interrupted\ndata: ${JSON.stringify({ message: 'the stream broke off; reconnect to resume' })}\n\n`,
+        );
+      } finally {
+        clearInterval(heartbeat);
+        raw.end();
+      }
+    },
+  );
+}

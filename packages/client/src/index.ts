@@ -1,0 +1,3 @@
+export type { components, operations, paths } from './generated/slipway-api';
+export * from './run-events';
+export * from './slipway-client';
