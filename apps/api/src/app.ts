@@ -67,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, options.backends, options.queue);
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
-  await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);
+  await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service, options.store);
   registerRunRoutes(app, options.service, options.queue);
   await app.ready();
   return app;

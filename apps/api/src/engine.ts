@@ -61,16 +61,9 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
   if (missing.length > 0) {
     throw new BindingError(missing.map((module) => `${module.kind.name}: no "${backend}" provider`));
   }
-  const owning = modules.filter((module) => (module.collections ?? []).length > 0);
-  if (owning.length > 0) {
-    // The port and its contract are declared (KindCollections); the adapters come with the first kind that needs one.
-    throw new BindingError(
-      owning.map(
-        (module) => `${module.kind.name}: declares collections, which no store adapter provides yet`,
-      ),
-    );
-  }
-  const environment = { config, cwd: options.cwd, store };
+  const problems = collectionProblems(modules);
+  if (problems.length > 0) throw new BindingError(problems);
+  const environment = { config, cwd: options.cwd, store, collections: store };
   const started = modules.map((module) => module.backends[backend]!(environment));
   const bindings = withFaultAndInstruments(
     started.map((bound) => bound.binding),
@@ -92,6 +85,22 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
       for (const bound of started) await bound.reconcile?.({ ...context, store });
     },
   };
+}
+
+/** A kind's collections are named `<kind>.<name>`, once per installation: adapters name storage after them. */
+function collectionProblems(modules: readonly KindModule[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const module of modules) {
+    for (const { name } of module.collections ?? []) {
+      if (!name.startsWith(`${module.kind.name}.`) || !/^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/.test(name)) {
+        problems.push(`${module.kind.name}: collection "${name}" must be named ${module.kind.name}.<name>`);
+      }
+      if (seen.has(name)) problems.push(`${module.kind.name}: collection "${name}" is declared twice`);
+      seen.add(name);
+    }
+  }
+  return problems;
 }
 
 function withFaultAndInstruments(bindings: KindBinding[], options: EngineOptions): KindBinding[] {

@@ -1,8 +1,15 @@
-import type { IdempotencyStore, InstallationStore, ResourceStore, RunStore } from '@slipway/domain';
+import type {
+  IdempotencyStore,
+  InstallationStore,
+  KindCollections,
+  ResourceStore,
+  RunStore,
+} from '@slipway/domain';
 import { describe } from 'vitest';
 import type { CurrentStore } from './current-store';
 import { idempotencyContract } from './idempotency-contract';
 import { installationContract } from './installation-contract';
+import { kindCollectionsContract } from './kind-collections-contract';
 import { mapKeysContract } from './map-keys-contract';
 import { type StoreUnderTest, useOpenStore } from './open-store';
 import { resourceContract } from './resource-contract';
@@ -41,6 +48,20 @@ export function installationStoreContract(store: CurrentStore<InstallationStore>
   describe('InstallationStore', () => {
     installationContract(store);
   });
+}
+
+export function kindCollectionsStoreContract(store: CurrentStore<KindCollections>): void {
+  describe('KindCollections', () => {
+    kindCollectionsContract(store);
+  });
+}
+
+/** The promises of `KindCollections`, for an adapter of that port. */
+export function describeKindCollectionsContract(
+  name: string,
+  adapter: StoreUnderTest<KindCollections>,
+): void {
+  describe(`KindCollections contract: ${name}`, () => kindCollectionsStoreContract(useOpenStore(adapter)));
 }
 
 /** The promises of `ResourceStore`, for an adapter of that port. */

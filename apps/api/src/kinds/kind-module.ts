@@ -3,6 +3,7 @@ import {
   bindKind,
   type CollectionDeclaration,
   type KindBinding,
+  type KindCollections,
   type NoExtraSteps,
   type Principal,
   type ProviderFor,
@@ -21,6 +22,8 @@ export interface BackendEnvironment {
   cwd: string | undefined;
   /** For providers that read other resources (a cluster reads its image). */
   store: ResourceStore;
+  /** The store's kind-owned collections: a module opens the ones it declared (a setting's versions). */
+  collections: KindCollections;
 }
 
 /** What start-up reconciliation is given: it runs in the API process once runs are recovered. */
@@ -46,6 +49,8 @@ export interface RouteContext {
   service: ResourceService;
   /** Who sent the request, as authentication found it: pass it to the service, which checks permissions. */
   principalOf(request: FastifyRequest): Principal;
+  /** The store's kind-owned collections, as the kind's backend got them. */
+  collections: KindCollections;
 }
 
 /**

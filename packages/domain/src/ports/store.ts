@@ -1,5 +1,6 @@
 import type { IdempotencyStore } from './idempotency-store';
 import type { InstallationStore } from './installation-store';
+import type { KindCollections } from './kind-collections';
 import type { ResourceStore } from './resource-store';
 import type { RunStore } from './run-store';
 
@@ -20,4 +21,5 @@ export interface Store
     RunStore,
     IdempotencyStore,
     InstallationStore,
+    KindCollections,
     StoreConnection {}

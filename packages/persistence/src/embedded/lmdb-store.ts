@@ -1,11 +1,14 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type CollectionDeclaration,
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
   type IdempotencyStore,
   type InstallationStore,
+  type KindCollection,
+  type KindCollections,
   type Page,
   type Resource,
   type ResourcePatch,
@@ -22,8 +25,10 @@ import {
   type TransitionQuery,
   type TransitionWrite,
 } from '@slipway/domain';
+import type { Static, TObject } from 'typebox';
 import * as idempotency from './idempotency-operations';
 import { type LmdbDatabases, openDatabases, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lmdb-databases';
+import { LmdbKindCollections } from './lmdb-kind-collections';
 import * as resources from './resource-operations';
 import * as runs from './run-operations';
 import * as transitions from './transition-operations';
@@ -41,11 +46,18 @@ export interface LmdbStoreOptions {
  * caller may reuse its objects meanwhile.
  */
 export class LmdbStore
-  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, StoreConnection
+  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, KindCollections, StoreConnection
 {
   private closed = false;
+  private readonly kindCollections: LmdbKindCollections;
 
-  private constructor(private readonly dbs: LmdbDatabases) {}
+  private constructor(private readonly dbs: LmdbDatabases) {
+    this.kindCollections = new LmdbKindCollections(dbs);
+  }
+
+  collection<Doc extends TObject>(declaration: CollectionDeclaration<Doc>): KindCollection<Static<Doc>> {
+    return this.kindCollections.collection(declaration);
+  }
 
   static async open(options: LmdbStoreOptions): Promise<LmdbStore> {
     await mkdir(options.path, { recursive: true, mode: PRIVATE_DIR_MODE });

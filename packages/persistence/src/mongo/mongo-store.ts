@@ -1,9 +1,12 @@
 import {
+  type CollectionDeclaration,
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
   type IdempotencyStore,
   type InstallationStore,
+  type KindCollection,
+  type KindCollections,
   type Page,
   type Resource,
   type ResourcePatch,
@@ -21,12 +24,14 @@ import {
   type TransitionWrite,
 } from '@slipway/domain';
 import type { Db, MongoClient } from 'mongodb';
+import type { Static, TObject } from 'typebox';
 import { connectMongo, type MongoConnectOptions } from './connect';
 import { translateDriverError } from './driver-errors';
 import * as idempotency from './idempotency-operations';
 import * as installation from './installation-operations';
 import { collectionsOf, type MongoCollections } from './mongo-collections';
 import { ensureIndexes } from './mongo-indexes';
+import { MongoKindCollections } from './mongo-kind-collections';
 import { type ReconcileReport, reconcile } from './reconcile';
 import * as resources from './resource-operations';
 import * as runs from './run-operations';
@@ -43,15 +48,22 @@ export type MongoStoreOptions = MongoConnectOptions;
  * order and why a crash anywhere in it is safe.
  */
 export class MongoStore
-  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, StoreConnection
+  implements ResourceStore, RunStore, IdempotencyStore, InstallationStore, KindCollections, StoreConnection
 {
   private closed = false;
+  private readonly kindCollections: MongoKindCollections;
 
   private constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
     private readonly collections: MongoCollections,
-  ) {}
+  ) {
+    this.kindCollections = new MongoKindCollections(db, (operation) => this.call(operation));
+  }
+
+  collection<Doc extends TObject>(declaration: CollectionDeclaration<Doc>): KindCollection<Static<Doc>> {
+    return this.kindCollections.collection(declaration);
+  }
 
   /** Connects, pings, creates the indexes (a no-op when they exist) and runs the recovery sweep. */
   static async open(options: MongoStoreOptions): Promise<MongoStore> {
