@@ -12,7 +12,7 @@ import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
-import { KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
+import { type BackendEnvironment, KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
 export interface Engine extends AssembledEngine<Store> {
@@ -31,6 +31,8 @@ export interface EngineOptions {
   modules?: readonly KindModule[];
   /** Which provider of each kind to use. @defaultValue 'local' */
   backend?: string;
+  /** Where start-up notices for the operator go; stderr by default. */
+  notice?: (line: string) => void;
 }
 
 /**
@@ -46,15 +48,42 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
   const store = config.mongoUrl
     ? await MongoStore.open({ url: config.mongoUrl })
     : await LmdbStore.open({ path: join(config.dataDir, 'db') });
+  const id = monotonicFactory();
+  // Hooks are built before the walker exists; by the time one runs, it does.
+  let walker: AssembledEngine['walker'] | null = null;
+  const environment: BackendEnvironment = {
+    config,
+    cwd: options.cwd,
+    store,
+    collections: store,
+    notice: options.notice ?? ((line) => process.stderr.write(`slipway: ${line}\n`)),
+    runs: {
+      start: (run) => store.startRun(run),
+      walk: (runId, signal) => {
+        if (!walker) throw new Error('the engine is not wired yet');
+        return walker.walk(runId, signal);
+      },
+      newId: () => id(),
+    },
+  };
   try {
-    return wire(store, config, options);
+    for (const module of options.modules ?? KIND_MODULES) await module.prepare?.(environment);
+    const engine = wire(store, config, options, environment, () => id());
+    walker = engine.walker;
+    return engine;
   } catch (error) {
     await store.close();
     throw error;
   }
 }
 
-function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engine {
+function wire(
+  store: Store,
+  config: SlipwayConfig,
+  options: EngineOptions,
+  environment: BackendEnvironment,
+  newId: () => string,
+): Engine {
   const modules = options.modules ?? KIND_MODULES;
   const backend = options.backend ?? 'local';
   const missing = modules.filter((module) => !module.backends[backend]);
@@ -63,18 +92,16 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
   }
   const problems = collectionProblems(modules);
   if (problems.length > 0) throw new BindingError(problems);
-  const environment = { config, cwd: options.cwd, store, collections: store };
   const started = modules.map((module) => module.backends[backend]!(environment));
   const bindings = withFaultAndInstruments(
     started.map((bound) => bound.binding),
     options,
   );
-  const id = monotonicFactory();
   const engine = assembleEngine({
     store,
     bindings,
     hooks: modules.flatMap((module) => module.hooks?.(environment) ?? []),
-    newId: () => id(),
+    newId,
     maxAttempts: config.maxAttempts,
   });
   return {

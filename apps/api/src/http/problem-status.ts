@@ -40,6 +40,9 @@ export const PROBLEM_STATUS = {
   internal_error: { status: 500 },
   service_unavailable: { status: 503 },
   queue_unavailable: { status: 503, retryAfterSeconds: 5 },
+  reserved_key: { status: 400 },
+  version_not_found: { status: 404 },
+  secret_unreadable: { status: 503 },
 } as const satisfies Record<ErrorCode, { status: number; retryAfterSeconds?: number }>;
 
 export interface ProblemStatus {
