@@ -232,7 +232,10 @@ describe('settings that clusters consume, over HTTP with real processes', () => 
       ...files.hits,
     ];
     expect(hits).toEqual([]);
-    // The search is real: the same search over the read answer finds it.
+    // The search is real: it finds a plain value in lmdb's file and the secret in its read.
+    expect((await searchFiles(server.dataDir, ['v2-hello'])).hits).toEqual([
+      expect.stringMatching(/data\.mdb: v2-hello$/),
+    ]);
     expect(findForms('secret read', read.text, forms)).not.toEqual([]);
   });
 });
