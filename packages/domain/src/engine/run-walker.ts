@@ -102,6 +102,9 @@ export class RunWalker {
   private async pendingReentry(kind: RegisteredKind, run: Run, state: string): Promise<string | null> {
     const event = kind.definition.targets[run.target]?.reentry;
     if (!event || run.action || run.fromState !== run.target || state !== run.target) return null;
+    // A step started on the way (recorded on the run, which reads never see set back) means it has
+    // begun; the transition listing covers a re-entry through request events alone.
+    if (run.step !== null) return null;
     const recorded = await this.parts.options.store.listTransitions({ runId: run.id, limit: 1 });
     return recorded.items.length === 0 ? event : null;
   }
