@@ -9,7 +9,7 @@ import { pollUntil } from './support/poll';
 import { acceptsConnections } from './support/port-probe';
 import { killProcessesWithin, processesCarrying, processesWithin } from './support/process-table';
 import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from './support/services';
-import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
+import { ACCEPTANCE_SECRET_KEY, REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**
  * The README's commands as an operator runs them: `npm start` and `npm run worker` are the
@@ -86,7 +86,12 @@ interface NpmWorker {
 async function startNpmWorker(env: Record<string, string>): Promise<NpmWorker> {
   const child = spawn('npm', ['run', 'worker'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, SLIPWAY_WORKER_HEALTH_PORT: '0' },
+    env: {
+      ...process.env,
+      SLIPWAY_SECRET_KEY: ACCEPTANCE_SECRET_KEY,
+      ...env,
+      SLIPWAY_WORKER_HEALTH_PORT: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr = new OutputBuffer();

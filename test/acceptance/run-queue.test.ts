@@ -13,7 +13,7 @@ import {
   ownRedis,
   uniqueDatabaseName,
 } from './support/services';
-import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
+import { ACCEPTANCE_SECRET_KEY, REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**
  * The API on the BullMQ executor, with a Redis of this file's own (one test stops it) and real
@@ -78,7 +78,7 @@ describeWithService('the run queue, seen through the API', services, (mongoUrl) 
   function startWorker() {
     const child = spawn(process.execPath, ['--enable-source-maps', 'dist/worker-main.js'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, SLIPWAY_SECRET_KEY: ACCEPTANCE_SECRET_KEY, ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const stderr = new OutputBuffer();

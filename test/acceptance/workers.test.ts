@@ -5,7 +5,7 @@ import { OutputBuffer } from './support/output-buffer';
 import { pollUntil } from './support/poll';
 import { killProcessesWithin } from './support/process-table';
 import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from './support/services';
-import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
+import { ACCEPTANCE_SECRET_KEY, REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**
  * The production shape on real processes: the API with MONGO_URL and REDIS_URL queues runs, two
@@ -25,7 +25,7 @@ let dataDir = '';
 function startWorker(env: Record<string, string>): WorkerChild {
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/worker-main.js'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, SLIPWAY_SECRET_KEY: ACCEPTANCE_SECRET_KEY, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const stderr = new OutputBuffer();

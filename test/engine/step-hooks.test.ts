@@ -28,12 +28,15 @@ let executors: InlineExecutor[];
 let seen: unknown[];
 /** The steps the provider was asked to clean up after. */
 let cleanedUp: string[];
+/** What the build step got as its processes' environment from before hooks. */
+let environments: unknown[];
 
 const provider: ProviderFor<typeof imageKind> = {
   backend: 'scripted',
   steps: {
     build: async (context) => {
       seen.push(context.hooked);
+      environments.push(context.environment);
       return succeeded({ path: '/built', pinned: context.hooked?.['setting.pin']?.value ?? null });
     },
     destroy: async () => succeeded(),
@@ -49,6 +52,7 @@ beforeEach(async () => {
   executors = [];
   seen = [];
   cleanedUp = [];
+  environments = [];
 });
 
 afterEach(async () => {
@@ -112,6 +116,29 @@ describe('step hooks', () => {
       'setting.pin': { value: 'v7' },
       'discovery.publish': { published: true },
     });
+  });
+
+  it('hands a before hook’s environment to the step only: it is in no transition and no status', async () => {
+    const { run, image, last } = await build([
+      {
+        name: 'setting.pin',
+        kind: 'image',
+        step: 'build',
+        phase: 'before',
+        run: async () => ({
+          ok: true,
+          outputs: { settings: [{ key: 'DB_PASSWORD', version: 3 }] },
+          environment: { DB_PASSWORD: 'plaintext-9f2c' },
+        }),
+      },
+    ]);
+    expect(run).toMatchObject({ status: 'succeeded' });
+    expect(environments).toEqual([{ DB_PASSWORD: 'plaintext-9f2c' }]);
+    const transitions = await store.listTransitions({ resourceId: image!.id, limit: 10 });
+    expect(last).toMatchObject({
+      outputs: { hooks: { 'setting.pin': { settings: [{ key: 'DB_PASSWORD', version: 3 }] } } },
+    });
+    expect(JSON.stringify([transitions, image, run])).not.toContain('plaintext-9f2c');
   });
 
   it('fails the step without calling the provider when a before hook fails', async () => {

@@ -75,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerMetricsRoutes(app, options.metrics ?? new SlipwayMetrics());
   registerKindsRoutes(app, options.kinds);
   registerKindRoutes(app, options.kinds, options.service);
-  await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service);
+  await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service, options.store);
   const analytics = new AnalyticsReads({ store: options.store, kinds: options.kinds });
   registerRunRoutes(app, options.service, options.queue, analytics.declaredDimensions());
   registerAnalyticsRoutes(app, analytics);

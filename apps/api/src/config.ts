@@ -24,6 +24,14 @@ export interface SlipwayConfig {
   redisUrl: string | undefined;
   /** SLIPWAY_QUEUE: the BullMQ queue, so installations can share one Redis. @defaultValue slipway-runs */
   queueName: string;
+  /**
+   * SLIPWAY_SECRET_KEY: the 32-byte key secrets are encrypted under, base64. Unset on the
+   * embedded default, a key file in the data directory is used (generated at the first start);
+   * a MongoDB deployment refuses to start without it.
+   */
+  secretKey: Buffer | undefined;
+  /** SLIPWAY_SECRET_KEY_PREVIOUS: a key secrets may still be encrypted under, during a rotation. */
+  previousSecretKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +54,20 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(name, `must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** A 32-byte key as base64 (`openssl rand -base64 32`); anything else is refused naming the variable. */
+function secretKey(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const key = /^[A-Za-z0-9+/]{43}=$/.test(raw) ? Buffer.from(raw, 'base64') : null;
+  if (key?.length !== 32) {
+    throw new ConfigError(
+      name,
+      'must be 32 bytes in base64 (44 characters), e.g. the output of `openssl rand -base64 32`',
+    );
+  }
+  return key;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SlipwayConfig {
@@ -90,5 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     mongoUrl,
     redisUrl,
     queueName,
+    secretKey: secretKey(env, 'SLIPWAY_SECRET_KEY'),
+    previousSecretKey: secretKey(env, 'SLIPWAY_SECRET_KEY_PREVIOUS'),
   };
 }

@@ -31,19 +31,23 @@ describe('openEngine', () => {
     }
   });
 
-  it('refuses, naming the kind, a module without the chosen backend or declaring collections no adapter provides', async () => {
+  it('refuses, naming the kind, a module without the chosen backend or with a collection named outside its kind', async () => {
     root = await mkdtemp(join(tmpdir(), 'slipway-engine-'));
     const config = loadConfig({ SLIPWAY_DATA_DIR: root });
     await expect(openEngine(config, { backend: 'ec2' })).rejects.toThrow(
-      new BindingError(['image: no "ec2" provider', 'cluster: no "ec2" provider']),
+      new BindingError([
+        'image: no "ec2" provider',
+        'cluster: no "ec2" provider',
+        'setting: no "ec2" provider',
+      ]),
     );
     const [image, cluster] = KIND_MODULES;
     const owning = {
       ...image!,
-      collections: [{ name: 'image.labels', document: Type.Object({ label: Type.String() }) }],
+      collections: [{ name: 'cluster.labels', document: Type.Object({ label: Type.String() }) }],
     };
     await expect(openEngine(config, { modules: [owning, cluster!] })).rejects.toThrow(
-      new BindingError(['image: declares collections, which no store adapter provides yet']),
+      new BindingError(['image: collection "cluster.labels" must be named image.<name>']),
     );
     // The store it opened is closed again: the next open of the same data directory works.
     const engine = await openEngine(config);

@@ -12,7 +12,7 @@ import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
-import { KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
+import { type BackendEnvironment, KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
 import { instrumentStore } from './metrics/instrument-store';
 import type { SlipwayMetrics } from './metrics/slipway-metrics';
 
@@ -35,6 +35,8 @@ export interface EngineOptions {
   backend?: string;
   /** When given, every store call is timed and every run started and ended is counted into it. */
   metrics?: SlipwayMetrics;
+  /** Where start-up notices for the operator go; stderr by default. */
+  notice?: (line: string) => void;
 }
 
 /**
@@ -51,42 +53,60 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
     ? await MongoStore.open({ url: config.mongoUrl })
     : await LmdbStore.open({ path: join(config.dataDir, 'db') });
   const store = options.metrics ? instrumentStore(opened, options.metrics) : opened;
+  const id = monotonicFactory();
+  // Hooks are built before the walker exists; by the time one runs, it does.
+  let walker: AssembledEngine['walker'] | null = null;
+  const environment: BackendEnvironment = {
+    config,
+    cwd: options.cwd,
+    store,
+    collections: store,
+    notice: options.notice ?? ((line) => process.stderr.write(`slipway: ${line}\n`)),
+    runs: {
+      start: (run) => store.startRun(run),
+      walk: (runId, signal) => {
+        if (!walker) throw new Error('the engine is not wired yet');
+        return walker.walk(runId, signal);
+      },
+      newId: () => id(),
+    },
+  };
   try {
-    return wire(store, config, options);
+    for (const module of options.modules ?? KIND_MODULES) await module.prepare?.(environment);
+    const engine = wire(store, config, options, environment, () => id());
+    walker = engine.walker;
+    return engine;
   } catch (error) {
     await store.close();
     throw error;
   }
 }
 
-function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engine {
+function wire(
+  store: Store,
+  config: SlipwayConfig,
+  options: EngineOptions,
+  environment: BackendEnvironment,
+  newId: () => string,
+): Engine {
   const modules = options.modules ?? KIND_MODULES;
   const backend = options.backend ?? 'local';
   const missing = modules.filter((module) => !module.backends[backend]);
   if (missing.length > 0) {
     throw new BindingError(missing.map((module) => `${module.kind.name}: no "${backend}" provider`));
   }
-  const owning = modules.filter((module) => (module.collections ?? []).length > 0);
-  if (owning.length > 0) {
-    // The port and its contract are declared (KindCollections); the adapters come with the first kind that needs one.
-    throw new BindingError(
-      owning.map(
-        (module) => `${module.kind.name}: declares collections, which no store adapter provides yet`,
-      ),
-    );
-  }
-  const environment = { config, cwd: options.cwd, store };
+  const problems = collectionProblems(modules);
+  if (problems.length > 0) throw new BindingError(problems);
   const started = modules.map((module) => module.backends[backend]!(environment));
   const bindings = withFaultAndInstruments(
     started.map((bound) => bound.binding),
     options,
   );
-  const id = monotonicFactory();
   const engine = assembleEngine({
     store,
     bindings,
     hooks: modules.flatMap((module) => module.hooks?.(environment) ?? []),
-    newId: () => id(),
+    newId,
     maxAttempts: config.maxAttempts,
   });
   return {
@@ -97,6 +117,22 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
       for (const bound of started) await bound.reconcile?.({ ...context, store });
     },
   };
+}
+
+/** A kind's collections are named `<kind>.<name>`, once per installation: adapters name storage after them. */
+function collectionProblems(modules: readonly KindModule[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const module of modules) {
+    for (const { name } of module.collections ?? []) {
+      if (!name.startsWith(`${module.kind.name}.`) || !/^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/.test(name)) {
+        problems.push(`${module.kind.name}: collection "${name}" must be named ${module.kind.name}.<name>`);
+      }
+      if (seen.has(name)) problems.push(`${module.kind.name}: collection "${name}" is declared twice`);
+      seen.add(name);
+    }
+  }
+  return problems;
 }
 
 function withFaultAndInstruments(bindings: KindBinding[], options: EngineOptions): KindBinding[] {

@@ -19,6 +19,8 @@ export * from './kinds/image-kind';
 export * from './kinds/kind-binding';
 export * from './kinds/kind-definition';
 export * from './kinds/kind-registry';
+export * from './kinds/setting-kind';
+export * from './kinds/setting-resolution';
 export * from './model/principal';
 export * from './model/resource';
 export * from './model/run';

@@ -5,6 +5,7 @@ export type { StoreUnderTest } from './open-store';
 export {
   describeIdempotencyStoreContract,
   describeInstallationStoreContract,
+  describeKindCollectionsContract,
   describeResourceStoreContract,
   describeRunStoreContract,
 } from './port-contracts';

@@ -2,6 +2,7 @@ import type {
   AnalyticsStore,
   IdempotencyStore,
   InstallationStore,
+  KindCollections,
   ResourceStore,
   RunStore,
 } from '@slipway/domain';
@@ -10,6 +11,7 @@ import { auditListingContract } from './audit-listing-contract';
 import type { CurrentStore } from './current-store';
 import { idempotencyContract } from './idempotency-contract';
 import { installationContract } from './installation-contract';
+import { kindCollectionsContract } from './kind-collections-contract';
 import { mapKeysContract } from './map-keys-contract';
 import { type StoreUnderTest, useOpenStore } from './open-store';
 import { resourceContract } from './resource-contract';
@@ -56,6 +58,20 @@ export function installationStoreContract(store: CurrentStore<InstallationStore>
   describe('InstallationStore', () => {
     installationContract(store);
   });
+}
+
+export function kindCollectionsStoreContract(store: CurrentStore<KindCollections>): void {
+  describe('KindCollections', () => {
+    kindCollectionsContract(store);
+  });
+}
+
+/** The promises of `KindCollections`, for an adapter of that port. */
+export function describeKindCollectionsContract(
+  name: string,
+  adapter: StoreUnderTest<KindCollections>,
+): void {
+  describe(`KindCollections contract: ${name}`, () => kindCollectionsStoreContract(useOpenStore(adapter)));
 }
 
 /** The promises of `ResourceStore`, for an adapter of that port. */

@@ -6,13 +6,14 @@ import {
   analyticsStoreContract,
   idempotencyStoreContract,
   installationStoreContract,
+  kindCollectionsStoreContract,
   resourceStoreContract,
   runStoreContract,
 } from './port-contracts';
 
 /**
  * Every port's contract against one adapter that implements them all (`Store`): the resource,
- * run, idempotency and installation suites, and the connection. `open` is called before each test
+ * run, idempotency, installation and kind-collection suites, and the connection. `open` is called before each test
  * and must return an empty store; after the test the suite closes it and calls `cleanup`. An
  * adapter of fewer ports calls the suites of its ports (port-contracts.ts) instead.
  */
@@ -28,6 +29,7 @@ export function describeStoreContract(
     analyticsStoreContract(current);
     idempotencyStoreContract(current);
     installationStoreContract(current);
+    kindCollectionsStoreContract(current);
     connectionContract(current);
   });
 }

@@ -33,6 +33,11 @@ export class OwnFerretDb {
     return server;
   }
 
+  /** The SQLite files, for tests that read the raw bytes it stores. */
+  get dataDir(): string {
+    return join(this.dir, 'data');
+  }
+
   url(database: string): string {
     return `mongodb://127.0.0.1:${this.port}/${database}`;
   }

@@ -29,6 +29,7 @@ export interface TransitionEntity {
   event: string;
   outcome: string;
   attempt: number;
+  outputs?: Record<string, unknown>;
 }
 
 interface TransitionPage {

@@ -66,6 +66,8 @@ export async function findRedis(): Promise<ServiceLookup> {
 /** A Redis that a test may stop and start again, keeping its data (AOF), as in a Redis restart. */
 export interface OwnRedis {
   url: string;
+  /** Where its AOF lives, for tests that read its raw bytes; unknown for a container. */
+  dataDir?: string;
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -126,6 +128,7 @@ async function startLocalRedis(): Promise<OwnRedis> {
   });
   return {
     url,
+    dataDir: dir,
     restart: async (downMs = 0) => {
       await stopRedis(server);
       if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));

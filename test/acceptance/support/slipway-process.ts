@@ -10,6 +10,8 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
 export const HELLO_APP = join(EXAMPLES_DIR, 'hello-app');
 export const ACCEPTANCE_TOKEN = 'acceptance-admin-token-0123456789';
+/** The key secrets are sealed under in acceptance runs: API and workers of one test must share it. */
+export const ACCEPTANCE_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export type JsonObject = Record<string, unknown>;
 
@@ -100,6 +102,8 @@ export class SlipwayProcess {
       SLIPWAY_ADMIN_TOKEN: token,
       SLIPWAY_IMAGE_SOURCE_ROOTS: (options.imageSourceRoots ?? [EXAMPLES_DIR]).join(':'),
       LOG_LEVEL: 'info',
+      // A MongoDB deployment refuses to start without one; the embedded default would make its own.
+      ...(options.env?.MONGO_URL ? { SLIPWAY_SECRET_KEY: ACCEPTANCE_SECRET_KEY } : {}),
       ...options.env,
     });
     const [command, args] =

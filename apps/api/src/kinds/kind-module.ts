@@ -3,12 +3,14 @@ import {
   bindKind,
   type CollectionDeclaration,
   type KindBinding,
+  type KindCollections,
   type NoExtraSteps,
   type Principal,
   type ProviderFor,
   type RegisteredKind,
   type ResourceService,
   type ResourceStore,
+  type Run,
   type StepHook,
 } from '@slipway/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -21,6 +23,21 @@ export interface BackendEnvironment {
   cwd: string | undefined;
   /** For providers that read other resources (a cluster reads its image). */
   store: ResourceStore;
+  /** The store's kind-owned collections: a module opens the ones it declared (a setting's versions). */
+  collections: KindCollections;
+  /** A line for the operator at start (stderr), for what they must know once (a generated key). */
+  notice(line: string): void;
+  /**
+   * For a hook that moves a resource of its own kind inside another kind's step (discovery
+   * publishes a setting as a cluster goes live): the run is stored, then walked here and now by
+   * this process's walker, so it is on the audit trail like any run, and resumed by recovery
+   * after a crash.
+   */
+  runs: {
+    start(run: Run): Promise<void>;
+    walk(runId: string, signal: AbortSignal): Promise<Run | null>;
+    newId(): string;
+  };
 }
 
 /** What start-up reconciliation is given: it runs in the API process once runs are recovered. */
@@ -46,6 +63,8 @@ export interface RouteContext {
   service: ResourceService;
   /** Who sent the request, as authentication found it: pass it to the service, which checks permissions. */
   principalOf(request: FastifyRequest): Principal;
+  /** The store's kind-owned collections, as the kind's backend got them. */
+  collections: KindCollections;
 }
 
 /**
@@ -67,6 +86,12 @@ export interface TypedKindModule<K extends AnyKindDefinition> {
   hooks?(environment: BackendEnvironment): readonly StepHook[];
   /** Collections the kind owns beside its resources (a setting's versions), through `KindCollections`. */
   collections?: readonly CollectionDeclaration[];
+  /**
+   * Runs once when the engine opens, in every process (the API and each worker), before any
+   * backend starts: loads what the module needs and throws (a `ConfigError` naming the variable)
+   * on configuration it cannot work with, so a bad key stops the process instead of failing runs.
+   */
+  prepare?(environment: BackendEnvironment): Promise<void>;
 }
 
 /** A started backend, bound to its kind. */
@@ -82,6 +107,7 @@ export interface KindModule {
   routes?(scope: FastifyInstance, context: RouteContext): void;
   hooks?(environment: BackendEnvironment): readonly StepHook[];
   collections?: readonly CollectionDeclaration[];
+  prepare?(environment: BackendEnvironment): Promise<void>;
 }
 
 /** Declares a kind module: each backend's provider is checked against the kind's steps and spec. */

@@ -1,4 +1,4 @@
-import type { KindRegistry, ResourceService } from '@slipway/domain';
+import type { KindCollections, KindRegistry, ResourceService } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import { principalOf } from '../http/authentication';
 import type { KindModule } from '../kinds/kind-module';
@@ -12,12 +12,13 @@ export async function registerModuleRoutes(
   modules: readonly Pick<KindModule, 'kind' | 'routes'>[],
   kinds: KindRegistry,
   service: ResourceService,
+  collections: KindCollections,
 ): Promise<void> {
   for (const module of modules) {
     const routes = module.routes;
     if (!routes) continue;
     const kind = kinds.get(module.kind.name);
-    await app.register(async (scope) => routes(scope, { kind, service, principalOf }), {
+    await app.register(async (scope) => routes(scope, { kind, service, principalOf, collections }), {
       prefix: `/v1/${kind.definition.plural}`,
     });
   }

@@ -38,3 +38,14 @@ function unwind(cameFrom: Map<string, GraphEdge>, from: string, to: string): Gra
   }
   return path;
 }
+
+/**
+ * The path of a run that re-enters the state it starts in through `event` (a setting applying a
+ * new version): that event's edge, then the shortest way back. Null when the state has no such edge.
+ */
+export function planReentry(graph: MachineGraph, state: string, event: string): GraphEdge[] | null {
+  const first = graph.edges.find((edge) => edge.from === state && edge.event === event && !edge.internal);
+  if (!first) return null;
+  const back = planPath(graph, first.to, state);
+  return back ? [first, ...back] : null;
+}

@@ -1,7 +1,8 @@
+import type { RegisteredKind } from '../kinds/kind-registry';
 import { isTerminalRunStatus, type Run } from '../model/run';
 import { ActionRun } from './action-run';
 import { HolderDisplacement } from './holder-displacement';
-import { planPath } from './plan-path';
+import { planPath, planReentry } from './plan-path';
 import { endsLife, referencingResources, resourceInUse } from './references';
 import { StepCalls } from './step-calls';
 import type { RunWalkerOptions } from './walk-options';
@@ -67,8 +68,12 @@ export class RunWalker {
         if (done) return done;
         continue;
       }
-      if (resource.state === run.target) return this.parts.recorder.finish(run, 'succeeded', null);
-      const path = planPath(kind.graph, resource.state, run.target);
+      const reentry = await this.pendingReentry(kind, run, resource.state);
+      if (resource.state === run.target && !reentry)
+        return this.parts.recorder.finish(run, 'succeeded', null);
+      const path = reentry
+        ? planReentry(kind.graph, resource.state, reentry)
+        : planPath(kind.graph, resource.state, run.target);
       if (!path || path.length === 0) {
         return this.parts.recorder.finish(run, 'failed', {
           code: 'unreachable_target',
@@ -88,5 +93,19 @@ export class RunWalker {
         startedAt: this.parts.recorder.now(),
       });
     }
+  }
+
+  /**
+   * A run that started in its own target and re-enters it (a setting applying a new version) has
+   * not begun while it has recorded no transition: the state alone cannot tell start from end.
+   */
+  private async pendingReentry(kind: RegisteredKind, run: Run, state: string): Promise<string | null> {
+    const event = kind.definition.targets[run.target]?.reentry;
+    if (!event || run.action || run.fromState !== run.target || state !== run.target) return null;
+    // A step started on the way (recorded on the run, which reads never see set back) means it has
+    // begun; the transition listing covers a re-entry through request events alone.
+    if (run.step !== null) return null;
+    const recorded = await this.parts.options.store.listTransitions({ runId: run.id, limit: 1 });
+    return recorded.items.length === 0 ? event : null;
   }
 }

@@ -21,8 +21,15 @@ export interface StepHook {
    * once the provider's `cleanup` has undone what the step did, so a failed step leaves no effect).
    */
   phase: 'before' | 'after';
-  run(context: HookContext): Promise<StepOutcome>;
+  run(context: HookContext): Promise<HookOutcome>;
 }
+
+/**
+ * A hook's answer. A `before` hook may also hand the step environment variables for the
+ * processes it starts (a launching cluster's resolved settings, secrets among them): they reach
+ * the step as `context.environment` and are never recorded, unlike `outputs`.
+ */
+export type HookOutcome = StepOutcome & { environment?: Readonly<Record<string, string>> };
 
 export interface HookContext extends StepContext {
   /** For an `after` hook, what the provider's step reported; empty for `before`. */
@@ -62,7 +69,7 @@ async function undoStep(provider: KindProvider | undefined, context: StepContext
   }
 }
 
-async function runHook(hook: StepHook, context: HookContext): Promise<StepOutcome> {
+async function runHook(hook: StepHook, context: HookContext): Promise<HookOutcome> {
   try {
     return await hook.run(context);
   } catch (error) {
@@ -93,14 +100,16 @@ export async function callStep(
   const recorded: Record<string, Record<string, unknown>> = {};
   const withHooks = (outputs: Record<string, unknown>) =>
     mine.length === 0 ? outputs : { ...outputs, hooks: { ...recorded } };
+  let environment: Record<string, string> | undefined;
   for (const hook of mine.filter((candidate) => candidate.phase === 'before')) {
     const outcome = await runHook(hook, { ...context, hooked: { ...recorded }, stepOutputs: {} });
     recorded[hook.name] = outcome.outputs ?? {};
     if (!outcome.ok) return { ok: false, error: outcome.error, outputs: withHooks({}) };
+    if (outcome.environment) environment = { ...environment, ...outcome.environment };
   }
   let outcome: StepOutcome;
   try {
-    outcome = await handler({ ...context, hooked: { ...recorded } });
+    outcome = await handler({ ...context, hooked: { ...recorded }, ...(environment ? { environment } : {}) });
   } catch (error) {
     context.log(`provider threw: ${messageOf(error)}`);
     const failure: StepOutcome = { ok: false, error: { code: 'provider_error', message: messageOf(error) } };

@@ -49,6 +49,14 @@ export const ERROR_CATALOG = {
   service_unavailable: { title: 'A backend is unavailable', request: true },
   queue_unavailable: { title: 'The run queue is unavailable', request: true },
   internal_error: { title: 'Internal error', request: true },
+  reserved_key: { title: 'The setting key is reserved for Slipway', request: true },
+  version_not_found: { title: 'The setting has no such version', request: true },
+  // As a run error: a pinned or applied secret cannot be decrypted with the configured keys.
+  secret_unreadable: {
+    title: 'A secret cannot be decrypted with SLIPWAY_SECRET_KEY or SLIPWAY_SECRET_KEY_PREVIOUS',
+    request: true,
+    run: true,
+  },
 
   // The engine's reasons for ending a run.
   attempts_exhausted: {
@@ -83,6 +91,11 @@ export const ERROR_CATALOG = {
   balancer_swap_failed: { title: 'The service balancer did not take the new upstreams', run: true },
   // Analytics: a groupBy or filter dimension the kinds in the query do not declare.
   dimension_not_applicable: { title: 'That dimension does not apply to this kind', request: true },
+  settings_unresolved: {
+    title: "The settings for the cluster's environment and service could not be read",
+    run: true,
+  },
+  discovery_failed: { title: "The service's endpoint could not be published or withdrawn", run: true },
 } as const satisfies Record<string, { title: string; request?: true; run?: true }>;
 
 type Catalog = typeof ERROR_CATALOG;

@@ -10,6 +10,14 @@ const clusterSpec = Type.Object(
         'The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.',
       examples: ['web-production'],
     }),
+    environment: Type.Optional(
+      Type.String({
+        pattern: '^[a-z][a-z0-9-]{0,62}$',
+        description:
+          'The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.',
+        examples: ['production'],
+      }),
+    ),
     image: Type.String({
       minLength: 1,
       maxLength: 64,

@@ -8,6 +8,12 @@ export interface TargetDefinition {
   reasonRequired?: boolean;
   /** From these states the target is refused (409) unless the request sets `force` (with a reason). */
   forceFrom?: readonly string[];
+  /**
+   * A run to this target may start in the target itself, re-entering it through this request
+   * event (a setting applies a new version: `active → applying → active`). Without it such a
+   * request is refused as `already_in_target`.
+   */
+  reentry?: string;
 }
 
 /**

@@ -20,6 +20,20 @@ export interface StepContext<Spec = Record<string, unknown>> {
    * a launching cluster). Empty when no hook is registered for this step.
    */
   hooked?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * Environment variables `before` hooks handed over for the processes the step starts (the
+   * settings pinned for a launching cluster, secrets decrypted). Never recorded: a step must not
+   * put them in its outputs or log.
+   */
+  environment?: Readonly<Record<string, string>>;
+}
+
+/** What `KindProvider.storeSpec` is given: the resource's id (new at create), the spec sent and who sent it. */
+export interface SpecIntake<Spec> {
+  id: string;
+  spec: Spec;
+  previous: Resource<Spec> | null;
+  actor: string;
 }
 
 export type StepOutcome =
@@ -40,6 +54,13 @@ export interface KindProvider<Spec = Record<string, unknown>, Step extends strin
   cleanup?(context: StepContext<Spec>): Promise<void>;
   /** Backend-specific checks of a spec at create/patch time; messages say what to fix. */
   validateSpec?(spec: Spec): string[];
+  /**
+   * Turns the spec a request sent into the spec that is stored, once it validated (a setting keeps
+   * its value in its versions, encrypted when secret, and stores only the version's number).
+   * `previous` is the resource a patch changes, null at create. A `SlipwayError` it throws
+   * refuses the request with its code and message.
+   */
+  storeSpec?(input: SpecIntake<Spec>): Promise<Spec>;
   /**
    * A cheap look at the real thing for `GET /v1/{kind}/{id}` (a cluster's instances: pid, port,
    * running). Must not change anything and should answer within a second.

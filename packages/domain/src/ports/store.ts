@@ -1,6 +1,7 @@
 import type { AnalyticsStore } from './analytics-store';
 import type { IdempotencyStore } from './idempotency-store';
 import type { InstallationStore } from './installation-store';
+import type { KindCollections } from './kind-collections';
 import type { ResourceStore } from './resource-store';
 import type { RunStore } from './run-store';
 
@@ -22,4 +23,5 @@ export interface Store
     AnalyticsStore,
     IdempotencyStore,
     InstallationStore,
+    KindCollections,
     StoreConnection {}

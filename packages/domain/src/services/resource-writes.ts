@@ -36,15 +36,17 @@ export class ResourceWrites {
     const kind = this.context.kind(kindName, principal, 'write');
     this.validateSpec(kind, input.spec);
     await this.references.check(kind, input.spec);
+    const id = this.context.options.newId();
+    const spec = await this.storeSpec(kind, id, input.spec, null, principal);
     const now = this.context.now();
     const resource: Resource = {
-      id: this.context.options.newId(),
+      id,
       kind: kind.definition.name,
       name: input.name,
       state: kind.graph.initial,
       version: 1,
       seq: 0,
-      spec: input.spec,
+      spec,
       status: {},
       labels: input.labels ?? {},
       activeRunId: null,
@@ -103,11 +105,14 @@ export class ResourceWrites {
       this.validateSpec(kind, input.spec);
       await this.references.check(kind, input.spec);
     }
+    const stored = input.spec
+      ? { ...input, spec: await this.storeSpec(kind, id, input.spec, resource, principal) }
+      : input;
     try {
       const patched = await this.context.options.store.patchResource(
         id,
         resource.version,
-        input,
+        stored,
         this.context.now(),
       );
       const refused = input.spec ? await this.references.confirm(kind, input.spec) : null;
@@ -203,6 +208,17 @@ export class ResourceWrites {
       }
     }
     return false;
+  }
+
+  private async storeSpec(
+    kind: RegisteredKind,
+    id: string,
+    spec: Record<string, unknown>,
+    previous: Resource | null,
+    principal: Principal,
+  ): Promise<Record<string, unknown>> {
+    const provider = this.context.options.providers.get(kind.definition.name);
+    return provider?.storeSpec ? provider.storeSpec({ id, spec, previous, actor: principal.id }) : spec;
   }
 
   private validateSpec(kind: RegisteredKind, spec: Record<string, unknown>): void {

@@ -1,5 +1,5 @@
 import { busyHolder, enteringStates, groupMembersIn, runEnteringGroup } from '../engine/exclusive-holders';
-import { planPath } from '../engine/plan-path';
+import { planPath, planReentry } from '../engine/plan-path';
 import { endsLife, referencingResources, resourceInUse } from '../engine/references';
 import { SlipwayError } from '../errors/slipway-error';
 import { withArticle } from '../kinds/article';
@@ -70,13 +70,17 @@ export class RunAdmission {
         );
       }
     }
-    if (resource.state === request.target) {
+    const reentry = kind.definition.targets[request.target]?.reentry;
+    if (resource.state === request.target && !reentry) {
       throw new SlipwayError(
         'already_in_target',
         `The ${kind.definition.name} is already ${resource.state}.`,
       );
     }
-    const path = planPath(kind.graph, resource.state, request.target);
+    const path =
+      resource.state === request.target && reentry
+        ? planReentry(kind.graph, resource.state, reentry)
+        : planPath(kind.graph, resource.state, request.target);
     if (!path) {
       throw new SlipwayError(
         'unreachable_target',

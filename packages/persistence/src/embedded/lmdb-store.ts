@@ -2,11 +2,14 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type AnalyticsStore,
+  type CollectionDeclaration,
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
   type IdempotencyStore,
   type InstallationStore,
+  type KindCollection,
+  type KindCollections,
   type Page,
   type Resource,
   type ResourcePatch,
@@ -26,9 +29,11 @@ import {
   type TransitionQuery,
   type TransitionWrite,
 } from '@slipway/domain';
+import type { Static, TObject } from 'typebox';
 import { withRunDefaults } from '../query/audit-defaults';
 import * as idempotency from './idempotency-operations';
 import { type LmdbDatabases, openDatabases, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './lmdb-databases';
+import { LmdbKindCollections } from './lmdb-kind-collections';
 import * as resources from './resource-operations';
 import * as rollups from './rollup-operations';
 import * as runs from './run-operations';
@@ -47,11 +52,25 @@ export interface LmdbStoreOptions {
  * caller may reuse its objects meanwhile.
  */
 export class LmdbStore
-  implements ResourceStore, RunStore, AnalyticsStore, IdempotencyStore, InstallationStore, StoreConnection
+  implements
+    ResourceStore,
+    RunStore,
+    AnalyticsStore,
+    IdempotencyStore,
+    InstallationStore,
+    KindCollections,
+    StoreConnection
 {
   private closed = false;
+  private readonly kindCollections: LmdbKindCollections;
 
-  private constructor(private readonly dbs: LmdbDatabases) {}
+  private constructor(private readonly dbs: LmdbDatabases) {
+    this.kindCollections = new LmdbKindCollections(dbs);
+  }
+
+  collection<Doc extends TObject>(declaration: CollectionDeclaration<Doc>): KindCollection<Static<Doc>> {
+    return this.kindCollections.collection(declaration);
+  }
 
   static async open(options: LmdbStoreOptions): Promise<LmdbStore> {
     await mkdir(options.path, { recursive: true, mode: PRIVATE_DIR_MODE });

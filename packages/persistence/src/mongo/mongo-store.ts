@@ -1,10 +1,13 @@
 import {
   type AnalyticsStore,
+  type CollectionDeclaration,
   type IdempotencyLease,
   type IdempotencyRecord,
   type IdempotencyReservation,
   type IdempotencyStore,
   type InstallationStore,
+  type KindCollection,
+  type KindCollections,
   type Page,
   type Resource,
   type ResourcePatch,
@@ -25,12 +28,14 @@ import {
   type TransitionWrite,
 } from '@slipway/domain';
 import type { Db, MongoClient } from 'mongodb';
+import type { Static, TObject } from 'typebox';
 import { connectMongo, type MongoConnectOptions } from './connect';
 import { translateDriverError } from './driver-errors';
 import * as idempotency from './idempotency-operations';
 import * as installation from './installation-operations';
 import { collectionsOf, type MongoCollections } from './mongo-collections';
 import { ensureIndexes } from './mongo-indexes';
+import { MongoKindCollections } from './mongo-kind-collections';
 import { type ReconcileReport, reconcile } from './reconcile';
 import * as resources from './resource-operations';
 import { type CompactionReport, compactRollups } from './rollup-compactor';
@@ -58,16 +63,30 @@ const COMPACT_EVERY_MS = 10_000;
  * order and why a crash anywhere in it is safe.
  */
 export class MongoStore
-  implements ResourceStore, RunStore, AnalyticsStore, IdempotencyStore, InstallationStore, StoreConnection
+  implements
+    ResourceStore,
+    RunStore,
+    AnalyticsStore,
+    IdempotencyStore,
+    InstallationStore,
+    KindCollections,
+    StoreConnection
 {
   private closed = false;
   private compactor: NodeJS.Timeout | null = null;
+  private readonly kindCollections: MongoKindCollections;
 
   private constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
     private readonly collections: MongoCollections,
-  ) {}
+  ) {
+    this.kindCollections = new MongoKindCollections(db, (operation) => this.call(operation));
+  }
+
+  collection<Doc extends TObject>(declaration: CollectionDeclaration<Doc>): KindCollection<Static<Doc>> {
+    return this.kindCollections.collection(declaration);
+  }
 
   /** Connects, pings, creates the indexes (a no-op when they exist) and runs the recovery sweep. */
   static async open(options: MongoStoreOptions): Promise<MongoStore> {

@@ -66,7 +66,7 @@ export async function launchCluster(
   for (let index = 0; index < spec.size; index += 1) {
     let instance: InstanceRecord;
     try {
-      instance = await startInstance(index, image, spec.service, id, paths);
+      instance = await startInstance(index, image, spec.service, id, paths, context.environment ?? {});
     } catch (error) {
       await stopClusterProcesses(paths, settings.killGraceMs);
       await writeInstanceTable(paths.instancesFile, { ...table, instances: [] });
@@ -120,6 +120,8 @@ export async function launchCluster(
     instances: table.instances.map(({ index, pid, port, url }) => ({ index, pid, port, url })),
     image: { id: image.id, version: image.version },
     checks: report.results,
+    // Kept on the cluster's status (a later step's hook outputs replace `hooks`, this stays).
+    ...(context.hooked && Object.keys(context.hooked).length > 0 ? { pinned: context.hooked } : {}),
   });
 }
 
@@ -129,9 +131,12 @@ async function startInstance(
   service: string,
   clusterId: string,
   paths: ClusterPaths,
+  settings: Readonly<Record<string, string>>,
 ): Promise<InstanceRecord> {
   const port = await freePort();
+  // The pinned settings first: Slipway's own variables (PORT, the mark) are not theirs to change.
   const env = baseEnv({
+    ...settings,
     PORT: String(port),
     SLIPWAY_CLUSTER_ID: clusterId,
     SLIPWAY_INSTANCE: String(index),

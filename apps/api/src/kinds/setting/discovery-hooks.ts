@@ -1,0 +1,221 @@
+import {
+  analyticsGroupsOf,
+  appliedVersion,
+  type ClusterSpec,
+  clusterKind,
+  failed,
+  listAllOfKind,
+  type Resource,
+  type Run,
+  type SettingSpec,
+  type StepContext,
+  type StepHook,
+  type StepOutcome,
+  settingKind,
+  succeeded,
+} from '@slipway/domain';
+import type { BackendEnvironment } from '../kind-module';
+import { discoveryKey, discoveryName } from './discovery-key';
+import { DEFAULT_ENVIRONMENT } from './pin-settings-hook';
+import { vaultOf } from './setting-runtime';
+
+/**
+ * What promote reports as the service's address. The service kind's promote will report
+ * `serviceUrl`; until then the local balancer's `balancer.url` is it.
+ */
+export function serviceUrlOf(outputs: Readonly<Record<string, unknown>>): string | null {
+  if (typeof outputs.serviceUrl === 'string') return outputs.serviceUrl;
+  const balancer = outputs.balancer;
+  if (balancer && typeof balancer === 'object' && typeof (balancer as { url?: unknown }).url === 'string') {
+    return (balancer as { url: string }).url;
+  }
+  return null;
+}
+
+/** After a promote: the service's address published as a setting in its environment. */
+export function publishDiscoveryHook(environment: BackendEnvironment): StepHook {
+  return {
+    name: 'setting.publish',
+    kind: 'cluster',
+    step: 'promote',
+    phase: 'after',
+    async run(context) {
+      const url = serviceUrlOf(context.stepOutputs);
+      if (!url) return failed('discovery_failed', 'The promote step reported no service URL to publish.');
+      return publish(environment, context, url);
+    },
+  };
+}
+
+/** After a destroy: the address withdrawn once no cluster of the service is live in that environment. */
+export function withdrawDiscoveryHook(environment: BackendEnvironment): StepHook {
+  return {
+    name: 'setting.withdraw',
+    kind: 'cluster',
+    step: 'destroy',
+    phase: 'after',
+    async run(context) {
+      const { service, environment: env = DEFAULT_ENVIRONMENT } = context.resource.spec as ClusterSpec;
+      const live = (await listAllOfKind(environment.store, clusterKind, { state: 'live' })).filter(
+        (cluster) =>
+          cluster.id !== context.resource.id &&
+          cluster.spec.service === service &&
+          (cluster.spec.environment ?? DEFAULT_ENVIRONMENT) === env,
+      );
+      if (live.length > 0)
+        return succeeded({ withdrawn: false, liveClusters: live.map((cluster) => cluster.id) });
+      const current = await settle(environment, context, await published(environment, service, env));
+      if (!current) return succeeded({ withdrawn: false });
+      const run = await runSetting(
+        environment,
+        context,
+        current,
+        'deleted',
+        `Withdrawn: no cluster of service ${service} is live in ${env} after destroy run ${context.run.id}.`,
+      );
+      return run.status === 'succeeded'
+        ? succeeded({ withdrawn: true, setting: current.id, run: run.id })
+        : failed(
+            'discovery_failed',
+            `Withdrawing ${current.spec.key} failed (run ${run.id}: ${run.error?.message ?? run.status}).`,
+          );
+    },
+  };
+}
+
+async function publish(
+  environment: BackendEnvironment,
+  context: StepContext,
+  url: string,
+): Promise<StepOutcome> {
+  const { service, environment: env = DEFAULT_ENVIRONMENT } = context.resource.spec as ClusterSpec;
+  const vault = vaultOf(environment.collections);
+  const key = discoveryKey(service);
+  const current = await settle(environment, context, await published(environment, service, env));
+  const applied = current ? appliedVersion(current) : null;
+  // A repeated attempt, or a swap back to the same balancer: already published, nothing to add.
+  if (
+    current &&
+    current.state === 'active' &&
+    applied !== null &&
+    (await vault.reveal(current.id, applied)) === url
+  ) {
+    return succeeded({ key, setting: current.id, version: applied, published: false });
+  }
+  const now = new Date().toISOString();
+  let setting: Resource<SettingSpec>;
+  if (current) {
+    const version = await vault.addVersion(current.id, url, false, context.run.requestedBy);
+    setting = (await environment.store.patchResource(
+      current.id,
+      current.version,
+      { spec: { ...current.spec, version } },
+      now,
+    )) as Resource<SettingSpec>;
+  } else {
+    const id = environment.runs.newId();
+    const version = await vault.addVersion(id, url, false, context.run.requestedBy);
+    setting = {
+      id,
+      kind: settingKind.name,
+      name: discoveryName(service, env),
+      state: 'pending',
+      version: 1,
+      seq: 0,
+      spec: { key, environment: env, version },
+      status: {},
+      labels: { 'slipway/discovery': service },
+      activeRunId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await environment.store.createResource(setting);
+  }
+  const run = await runSetting(
+    environment,
+    context,
+    setting,
+    'active',
+    `Published by promote run ${context.run.id} of cluster ${context.resource.id}.`,
+  );
+  return run.status === 'succeeded'
+    ? succeeded({ key, setting: setting.id, version: setting.spec.version, published: true, run: run.id })
+    : failed(
+        'discovery_failed',
+        `Publishing ${key} failed (run ${run.id}: ${run.error?.message ?? run.status}).`,
+      );
+}
+
+/** The discovery setting of a service in an environment, if one is not deleted. */
+async function published(
+  environment: BackendEnvironment,
+  service: string,
+  env: string,
+): Promise<Resource<SettingSpec> | null> {
+  const key = discoveryKey(service);
+  const settings = await listAllOfKind(environment.store, settingKind);
+  return (
+    settings.find(
+      (setting) =>
+        setting.state !== 'deleted' &&
+        setting.spec.key === key &&
+        setting.spec.environment === env &&
+        setting.spec.service === undefined,
+    ) ?? null
+  );
+}
+
+/** Finishes a run a crashed attempt left on the setting, so this attempt starts from a settled one. */
+async function settle(
+  environment: BackendEnvironment,
+  context: StepContext,
+  setting: Resource<SettingSpec> | null,
+): Promise<Resource<SettingSpec> | null> {
+  if (!setting?.activeRunId) return setting;
+  await environment.runs.walk(setting.activeRunId, context.signal);
+  const fresh = (await environment.store.getResource(setting.id)) as Resource<SettingSpec> | null;
+  return fresh && fresh.state !== 'deleted' ? fresh : null;
+}
+
+/** A run of the setting by the cluster run's actor, stored and walked at once. */
+async function runSetting(
+  environment: BackendEnvironment,
+  context: StepContext,
+  setting: Resource<SettingSpec>,
+  target: string,
+  reason: string,
+): Promise<Run> {
+  const now = new Date().toISOString();
+  const run: Run = {
+    id: environment.runs.newId(),
+    resourceId: setting.id,
+    kind: settingKind.name,
+    target,
+    action: null,
+    status: 'queued',
+    requestedBy: context.run.requestedBy,
+    reason,
+    force: false,
+    requestId: context.run.requestId,
+    idempotencyKey: null,
+    fromState: setting.state,
+    step: null,
+    attempt: 0,
+    error: null,
+    cancelRequestedBy: null,
+    cancelReason: null,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    durationMs: null,
+    groups: analyticsGroupsOf(settingKind, setting.spec),
+    // A discovery run does not look up an earlier failure of its setting: its recovery time is
+    // the promote's, which the cluster's own runs already measure.
+    failingSince: null,
+  };
+  await environment.runs.start(run);
+  const done = await environment.runs.walk(run.id, context.signal);
+  return (
+    done ?? { ...run, status: 'failed', error: { code: 'resource_missing', message: 'The run is gone.' } }
+  );
+}

@@ -1,0 +1,185 @@
+import {
+  type CollectionEntry,
+  type KindCollection,
+  type KindCollections,
+  type Page,
+  SlipwayError,
+} from '@slipway/domain';
+import { type Static, Type } from 'typebox';
+import { keyId, type SecretKeys, SecretUnreadable, seal, sealedUnder, unseal } from './secret-box';
+
+/** One value a setting had: kept for ever, also after the setting is deleted. */
+export const settingVersions = {
+  name: 'setting.versions',
+  document: Type.Object(
+    {
+      version: Type.Integer({ minimum: 1 }),
+      /** A plain setting's value. */
+      value: Type.Optional(Type.String()),
+      /** A secret's value, sealed (secret-box.ts); a version holds one of the two. */
+      sealed: Type.Optional(Type.String()),
+      createdAt: Type.String(),
+      createdBy: Type.String(),
+    },
+    { additionalProperties: false },
+  ),
+};
+
+export type SettingVersion = Static<typeof settingVersions.document>;
+
+const versionKey = (settingId: string, version: number) =>
+  `${settingId}/${String(version).padStart(10, '0')}`;
+const associatedData = (settingId: string, version: number) => `slipway-setting:${settingId}:${version}`;
+
+/** What a version looks like from outside: never its value. */
+export interface VersionSummary {
+  version: number;
+  secret: boolean;
+  createdAt: string;
+  createdBy: string;
+}
+
+/**
+ * A setting's versions and the keys that seal its secrets: the one place plaintext and
+ * ciphertext meet. Nothing it returns but `reveal` carries a value.
+ */
+export class SettingVault {
+  private readonly versions: KindCollection<SettingVersion>;
+
+  constructor(
+    collections: KindCollections,
+    private readonly keys: SecretKeys,
+    private readonly now: () => string = () => new Date().toISOString(),
+  ) {
+    this.versions = collections.collection(settingVersions);
+  }
+
+  /** Stores the next version of a setting (sealed when secret) and answers its number. */
+  async addVersion(settingId: string, value: string, secret: boolean, actor: string): Promise<number> {
+    const version = (await this.latest(settingId)) + 1;
+    const doc: SettingVersion = {
+      version,
+      ...(secret ? { sealed: seal(this.keys, value, associatedData(settingId, version)) } : { value }),
+      createdAt: this.now(),
+      createdBy: actor,
+    };
+    await this.versions.insert(versionKey(settingId, version), doc);
+    return version;
+  }
+
+  async has(settingId: string, version: number): Promise<boolean> {
+    return (await this.versions.get(versionKey(settingId, version))) !== null;
+  }
+
+  /** The value of one version, decrypted; throws `version_not_found` or `secret_unreadable`. */
+  async reveal(settingId: string, version: number): Promise<string> {
+    const entry = await this.versions.get(versionKey(settingId, version));
+    if (!entry) {
+      throw new SlipwayError('version_not_found', `Setting ${settingId} has no version ${version}.`, {
+        version,
+      });
+    }
+    return this.open(settingId, entry.doc);
+  }
+
+  async list(settingId: string, limit: number, cursor?: string): Promise<Page<VersionSummary>> {
+    const page = await this.versions.list({ prefix: `${settingId}/`, limit, ...(cursor ? { cursor } : {}) });
+    return { items: page.items.map((entry) => summary(entry)), nextCursor: page.nextCursor };
+  }
+
+  /**
+   * Seals a setting's secrets under the current key again (a rotation's last step), each version
+   * under its own setting id and number. Answers how many were re-encrypted and how many were
+   * under the current key already.
+   */
+  async reencryptSetting(settingId: string): Promise<{ reencrypted: number; current: number }> {
+    return this.reencrypt(`${settingId}/`);
+  }
+
+  /** Every setting's secrets, the deleted ones' included (clusters may still have them pinned). */
+  async reencryptAll(): Promise<{ reencrypted: number; current: number }> {
+    return this.reencrypt('');
+  }
+
+  private async reencrypt(prefix: string): Promise<{ reencrypted: number; current: number }> {
+    let reencrypted = 0;
+    let current = 0;
+    const currentId = keyId(this.keys.current);
+    for await (const entry of this.all(prefix)) {
+      const { doc } = entry;
+      if (doc.sealed === undefined) continue;
+      if (sealedUnder(doc.sealed) === currentId) {
+        current += 1;
+        continue;
+      }
+      const settingId = entry.key.slice(0, entry.key.indexOf('/'));
+      const plaintext = this.open(settingId, doc);
+      const sealed = seal(this.keys, plaintext, associatedData(settingId, doc.version));
+      await this.versions.replace(entry.key, entry.version, { ...doc, sealed });
+      reencrypted += 1;
+    }
+    return { reencrypted, current };
+  }
+
+  /** Every stored secret that these keys cannot open, for the start-up check. */
+  async unreadable(): Promise<string[]> {
+    const problems: string[] = [];
+    for await (const entry of this.all()) {
+      if (entry.doc.sealed === undefined) continue;
+      const settingId = entry.key.slice(0, entry.key.indexOf('/'));
+      try {
+        this.open(settingId, entry.doc);
+      } catch (error) {
+        if (!(error instanceof SlipwayError)) throw error;
+        problems.push(`setting ${settingId} version ${entry.doc.version}: ${error.message}`);
+      }
+    }
+    return problems;
+  }
+
+  private open(settingId: string, doc: SettingVersion): string {
+    if (doc.sealed === undefined) return doc.value ?? '';
+    try {
+      return unseal(this.keys, doc.sealed, associatedData(settingId, doc.version));
+    } catch (error) {
+      if (!(error instanceof SecretUnreadable)) throw error;
+      throw new SlipwayError(
+        'secret_unreadable',
+        `The secret of setting ${settingId} version ${doc.version} cannot be decrypted: ${error.message}.`,
+      );
+    }
+  }
+
+  private async latest(settingId: string): Promise<number> {
+    let latest = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.versions.list({
+        prefix: `${settingId}/`,
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      latest = page.items.at(-1)?.doc.version ?? latest;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return latest;
+  }
+
+  private async *all(prefix = ''): AsyncGenerator<CollectionEntry<SettingVersion>> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.versions.list({ prefix, limit: 100, ...(cursor ? { cursor } : {}) });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+}
+
+function summary(entry: CollectionEntry<SettingVersion>): VersionSummary {
+  return {
+    version: entry.doc.version,
+    secret: entry.doc.sealed !== undefined,
+    createdAt: entry.doc.createdAt,
+    createdBy: entry.doc.createdBy,
+  };
+}
