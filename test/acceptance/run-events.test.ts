@@ -7,7 +7,7 @@ import { pollUntil } from './support/poll';
 import { killProcessesWithin } from './support/process-table';
 import { type FollowedEvent, followRun } from './support/run-event-follower';
 import { describeWithService, findMongo, findRedis, uniqueDatabaseName } from './support/services';
-import { REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
+import { ACCEPTANCE_SECRET_KEY, REPO_ROOT, SlipwayProcess, stopAllSlipways } from './support/slipway-process';
 
 /**
  * GET /v1/runs/{id}/events on the production shape: the API queues on Redis, two worker processes
@@ -66,6 +66,9 @@ describeWithService('run events from worker processes', mongo, (mongoUrl) => {
         REDIS_URL: redisUrl,
         SLIPWAY_QUEUE: uniqueDatabaseName('slipway-events'),
         SLIPWAY_WORKER_HEALTH_PORT: '0',
+        // A MongoDB deployment's processes refuse to start without the secret key; the workers
+        // started here get the one the API gets.
+        SLIPWAY_SECRET_KEY: ACCEPTANCE_SECRET_KEY,
       };
       server = await SlipwayProcess.start({ env });
       dataDir = server.dataDir;
