@@ -6,13 +6,15 @@ import {
   BindingError,
   type KindBinding,
   type KindProvider,
+  type RunGuard,
+  type SpecGuard,
   type Store,
 } from '@slipway/domain';
 import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { monotonicFactory } from 'ulid';
 import type { SlipwayConfig } from './config';
-import { KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
+import { type BackendEnvironment, KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
 export interface Engine extends AssembledEngine<Store> {
@@ -81,6 +83,7 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
     store,
     bindings,
     hooks: modules.flatMap((module) => module.hooks?.(environment) ?? []),
+    ...guardsOf(modules, environment),
     newId: () => id(),
     maxAttempts: config.maxAttempts,
   });
@@ -91,6 +94,17 @@ function wire(store: Store, config: SlipwayConfig, options: EngineOptions): Engi
     async reconcile(context) {
       for (const bound of started) await bound.reconcile?.({ ...context, store });
     },
+  };
+}
+
+function guardsOf(
+  modules: readonly KindModule[],
+  environment: BackendEnvironment,
+): { specGuards: SpecGuard[]; runGuards: RunGuard[] } {
+  const declared = modules.map((module) => module.guards?.(environment) ?? {});
+  return {
+    specGuards: declared.flatMap((guards) => guards.spec ?? []),
+    runGuards: declared.flatMap((guards) => guards.run ?? []),
   };
 }
 

@@ -1,5 +1,7 @@
 export * from './engine/assemble-engine';
 export * from './engine/exclusive-holders';
+export * from './engine/guards';
+export * from './engine/instant-run';
 export * from './engine/list-all-resources';
 export * from './engine/log-excerpt';
 export * from './engine/machine-graph';
@@ -16,6 +18,7 @@ export * from './kinds/image-kind';
 export * from './kinds/kind-binding';
 export * from './kinds/kind-definition';
 export * from './kinds/kind-registry';
+export * from './kinds/service-kind';
 export * from './model/principal';
 export * from './model/resource';
 export * from './model/run';

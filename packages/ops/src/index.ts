@@ -6,4 +6,5 @@ export * from './executors/inline-executor';
 export { bindingsWithStepFault, stepFaultFrom, withStepFault } from './executors/step-fault';
 export * from './local/cluster/local-cluster-provider';
 export * from './local/local-image-provider';
+export * from './local/service/local-service-provider';
 export * from './verify/index';

@@ -40,6 +40,10 @@ export const PROBLEM_STATUS = {
   internal_error: { status: 500 },
   service_unavailable: { status: 503 },
   queue_unavailable: { status: 503, retryAfterSeconds: 5 },
+  port_taken: { status: 409 },
+  service_frozen: { status: 409 },
+  service_has_live_cluster: { status: 409 },
+  service_not_active: { status: 409 },
 } as const satisfies Record<ErrorCode, { status: number; retryAfterSeconds?: number }>;
 
 export interface ProblemStatus {

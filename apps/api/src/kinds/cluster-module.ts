@@ -1,27 +1,17 @@
-import { clusterKind, listAllOfKind } from '@slipway/domain';
+import { clusterKind } from '@slipway/domain';
 import { localClusterProvider } from '@slipway/ops';
 import { defineKindModule } from './kind-module';
 
 export const clusterModule = defineKindModule({
   kind: clusterKind,
   backends: {
-    local: ({ config, cwd, store }) => {
-      const provider = localClusterProvider({
+    // The balancers are the services': their start-up restore is the service module's reconcile.
+    local: ({ config, cwd, store }) => ({
+      provider: localClusterProvider({
         dataDir: config.dataDir,
         cwd,
         getResource: (id) => store.getResource(id),
-      });
-      return {
-        provider,
-        // Balancers are detached and normally still up; this re-attaches each live service to its
-        // balancer (starting it again after a reboot) so traffic follows the store, not memory.
-        async reconcile(context) {
-          const live = await listAllOfKind(context.store, clusterKind, { state: 'live' });
-          for (const outcome of await provider.restoreBalancers(live)) {
-            context.log({ balancer: outcome }, 'service balancer restored');
-          }
-        },
-      };
-    },
+      }),
+    }),
   },
 });

@@ -1,8 +1,9 @@
 import { clusterModule } from './cluster-module';
 import { imageModule } from './image-module';
 import type { KindModule } from './kind-module';
+import { serviceModule } from './service-module';
 
 export * from './kind-module';
 
 /** The kinds this installation serves: the one registration list. */
-export const KIND_MODULES: readonly KindModule[] = [imageModule, clusterModule];
+export const KIND_MODULES: readonly KindModule[] = [imageModule, clusterModule, serviceModule];

@@ -1,3 +1,4 @@
+import type { RunGuard, SpecGuard } from '../engine/guards';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
@@ -16,6 +17,9 @@ export interface ResourceServiceOptions {
   executor: Executor;
   clock: Clock;
   newId: () => string;
+  /** Other kinds' rules on specs (checked at create and patch) and on runs (checked at request). */
+  specGuards?: readonly SpecGuard[];
+  runGuards?: readonly RunGuard[];
 }
 
 export interface RequestMeta {
