@@ -54,7 +54,12 @@ afterAll(async () => {
 describe('a kind added through one module', () => {
   it('is listed and described, with its own OpenAPI tag and operations', async () => {
     const kinds = await api('GET', '/v1/kinds');
-    expect(kinds.body.items.map((kind: { name: string }) => kind.name)).toEqual(['image', 'cluster', 'note']);
+    expect(kinds.body.items.map((kind: { name: string }) => kind.name)).toEqual([
+      'image',
+      'cluster',
+      'service',
+      'note',
+    ]);
     const note = await api('GET', '/v1/kinds/notes');
     expect(note.body).toMatchObject({ name: 'note', steps: ['write', 'erase'], initialState: 'draft' });
     const document = (await api('GET', '/openapi.json', undefined, null)).body;

@@ -35,7 +35,11 @@ describe('openEngine', () => {
     root = await mkdtemp(join(tmpdir(), 'slipway-engine-'));
     const config = loadConfig({ SLIPWAY_DATA_DIR: root });
     await expect(openEngine(config, { backend: 'ec2' })).rejects.toThrow(
-      new BindingError(['image: no "ec2" provider', 'cluster: no "ec2" provider']),
+      new BindingError([
+        'image: no "ec2" provider',
+        'cluster: no "ec2" provider',
+        'service: no "ec2" provider',
+      ]),
     );
     const [image, cluster] = KIND_MODULES;
     const owning = {

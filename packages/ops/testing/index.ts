@@ -11,3 +11,5 @@ export {
   ScriptedImageProvider,
   untilAborted,
 } from './executor-contract/scripted-image-provider';
+export { killEverythingUnder } from './local/cluster/kill-marked';
+export { provisionService, serviceContext, testServiceProvider } from './local/service/service-context';
