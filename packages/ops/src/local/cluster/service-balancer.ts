@@ -50,6 +50,8 @@ export async function ensureBalancer(
     portFrom: 'spec' | 'picked';
     initial?: { clusterId: string | null; upstreams: string[] };
     log(line: string): void;
+    /** Stops the wait for a freshly started balancer (a cancelled provision); what runs stays. */
+    signal?: AbortSignal;
   },
 ): Promise<RunningService> {
   const record = await readBalancerRecord(paths.balancerFile);
@@ -114,9 +116,11 @@ export async function ensureBalancer(
     `started the balancer of ${service}: pid ${pid}, port ${options.port}, admin port ${adminPort}`,
   );
   try {
-    const state = await waitForBalancer(started, paths, settings.startTimeoutMs);
+    const state = await waitForBalancer(started, paths, settings.startTimeoutMs, options.signal);
     return { record: started, state };
   } catch (error) {
+    // Aborted, the process may still come up: its record stays, for the cleanup or the next attempt.
+    if (options.signal?.aborted) throw error;
     if (record) await writeBalancerRecord(paths.balancerFile, record);
     else await rm(paths.balancerFile, { force: true });
     throw error;
@@ -127,9 +131,12 @@ async function waitForBalancer(
   record: BalancerRecord,
   paths: ServicePaths,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<BalancerState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted)
+      throw new Error(`stopped waiting for the balancer of ${record.service} (pid ${record.pid}): aborted`);
     const state = await liveBalancer(record, paths, 500);
     if (state) return state;
     if (!(await carriesMark(record.pid, BALANCER_DIR_ENV, paths.serviceDir))) {

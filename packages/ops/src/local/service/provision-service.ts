@@ -2,7 +2,7 @@ import { failed, type ServiceSpec, type StepContext, type StepOutcome, succeeded
 import { portOpen } from '../../verify/port-open';
 import { balancerUrl, readBalancerRecord } from '../cluster/balancer-record';
 import { servicePaths } from '../cluster/cluster-paths';
-import { messageOf } from '../cluster/cluster-settings';
+import { cancelledBecause, messageOf } from '../cluster/cluster-settings';
 import { freePort } from '../cluster/free-port';
 import { ensureBalancer } from '../cluster/service-balancer';
 import { withServiceLock } from '../cluster/service-lock';
@@ -30,8 +30,15 @@ export async function provisionService(
         port,
         portFrom: named === undefined ? 'picked' : 'spec',
         log: context.log,
+        signal: context.signal,
       });
     } catch (error) {
+      if (context.signal.aborted) {
+        return failed(
+          'cancelled',
+          `provisioning stopped (${cancelledBecause(context.signal)}): ${messageOf(error)}`,
+        );
+      }
       return failed('balancer_start_failed', `port ${port}: ${messageOf(error)}`);
     }
     const url = balancerUrl(running.record);
