@@ -5,8 +5,8 @@ import type { ClusterSpec, Resource } from '@slipway/domain';
 import { localClusterProvider } from '@slipway/ops';
 import { bakeHelloImage, clusterContext, provisionService } from '@slipway/ops/testing';
 import { LmdbStore } from '@slipway/persistence';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startTestSlipway, type TestSlipway } from '../../testing/test-slipway';
+import { afterEach, describe, expect, it } from 'vitest';
+import { helloImageSpec, startTestSlipway, type TestSlipway } from '../../testing/test-slipway';
 
 /**
  * A data directory as a Slipway before services were resources left it: a live cluster naming
@@ -54,7 +54,10 @@ async function writeOldDataDir(dataDir: string): Promise<{ clusterId: string; ur
 }
 
 let api: TestSlipway | undefined;
-afterAll(async () => api?.close());
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
 
 describe('start-up migration of services named only by clusters', () => {
   it('adopts the running balancer as an active service, one ADOPT transition, without a dropped request', async () => {
@@ -110,5 +113,38 @@ describe('start-up migration of services named only by clusters', () => {
     const verify = await api.request('POST', `/v1/clusters/${old.clusterId}/verify`, { body: {} });
     expect(verify.statusCode, verify.body).toBe(202);
     expect(await api.waitForRun(verify.json().id)).toMatchObject({ status: 'succeeded' });
+  }, 60_000);
+
+  it('does not bring back, at the next start, a service destroyed while a cluster still names it', async () => {
+    const dataDir = await realpath(await mkdtemp(join(tmpdir(), 'slipway-migrate-')));
+    const first = await startTestSlipway({}, { dataDir });
+    const post = async (url: string, body: Record<string, unknown>, status: number) => {
+      const response = await first.request('POST', url, { body });
+      expect(response.statusCode, response.body).toBe(status);
+      return response.json();
+    };
+    const image = await post('/v1/images', { name: 'img', spec: helloImageSpec() }, 201);
+    await first.waitForRun((await post(`/v1/images/${image.id}/runs`, { target: 'built' }, 202)).id);
+    const service = await post('/v1/services', { name: 'gone', spec: {} }, 201);
+    await first.waitForRun((await post(`/v1/services/${service.id}/runs`, { target: 'active' }, 202)).id);
+    const cluster = await post(
+      '/v1/clusters',
+      { name: 'gone-a', spec: { service: 'gone', image: image.id, size: 1 } },
+      201,
+    );
+    await first.waitForRun((await post(`/v1/clusters/${cluster.id}/runs`, { target: 'live' }, 202)).id);
+    const destroyed = await post(
+      `/v1/services/${service.id}/runs`,
+      { target: 'destroyed', reason: 'retired', force: true },
+      202,
+    );
+    expect(await first.waitForRun(destroyed.id)).toMatchObject({ status: 'succeeded' });
+    await first.slipway.close();
+
+    api = await startTestSlipway({}, { dataDir });
+    const services = (await api.request('GET', '/v1/services')).json().items;
+    expect(services.map((item: { id: string; state: string }) => [item.id, item.state])).toEqual([
+      [service.id, 'destroyed'],
+    ]);
   }, 60_000);
 });

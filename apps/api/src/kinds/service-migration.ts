@@ -10,13 +10,13 @@ import {
 import type { LocalServiceProvider } from '@slipway/ops';
 import { monotonicFactory } from 'ulid';
 import type { ReconcileContext } from './kind-module';
-import { findService } from './service-lookup';
 
 /** Who the start-up migration acts as on the audit trail. */
 export const SLIPWAY_PRINCIPAL: Principal = { id: 'slipway', permissions: ['admin'] };
 
 /**
- * Services named by clusters of an older Slipway become service resources. One whose balancer
+ * Services named by clusters of an older Slipway (no service of the name, in any state) become
+ * service resources. One whose balancer
  * record is there (it was promoted) is adopted as it runs: created and moved to `active` in one
  * ADOPT transition saying which record file it came from, without touching the balancer, so no
  * request is dropped. One never promoted (no record) is created and provisioned like a new one.
@@ -33,8 +33,10 @@ export async function migrateServices(
   const records = new Map((await provider.adoptable()).map((record) => [record.service, record]));
   const id = monotonicFactory();
   const now = () => new Date().toISOString();
+  // Any service of the name, destroyed ones too: one retired on purpose must not come back.
+  const known = new Set((await listAllOfKind(context.store, serviceKind)).map((service) => service.name));
   for (const name of named.sort()) {
-    if (await findService(context.store, name)) continue;
+    if (known.has(name)) continue;
     const record = records.get(name);
     if (!record) {
       const created = await context.service.create(serviceKind.name, { name, spec: {} }, SLIPWAY_PRINCIPAL);
