@@ -18,8 +18,11 @@ export interface InstantChange {
 /**
  * Records a change as a run of its own with one transition (actor and reason on the audit trail
  * like every change), in the caller's process: start the run (the one-active-run lock), record the
- * transition, finish the run. A crash in between leaves a queued run whose target is the state the
- * resource is in (or will be once the sweeper's walk finds it there), which then just ends.
+ * transition, finish the run. A crash in between leaves a queued run that the recovery walk ends:
+ * after the transition, as succeeded; before it, also as succeeded when the target is the state the
+ * resource is in (the change was not made, and the caller, who got no answer, asks again), or by
+ * walking the kind's own path to the target (an adoption then provisions, which keeps the balancer
+ * that runs).
  */
 export async function recordInstantRun(
   store: RunStore,
