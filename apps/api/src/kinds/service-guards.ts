@@ -119,8 +119,8 @@ async function createService(
 
 /**
  * Promotes go through the service's front door: refused (409) when the service is frozen (naming
- * who froze it and why), gone, or failed. A service still provisioning is fine: the promote's
- * step waits for it.
+ * who froze it and why), gone, or failed or pending with no run to make it active. A service
+ * still provisioning is fine: the promote's step waits for it.
  */
 export function promoteGuard(store: ResourceStore): RunGuard {
   return {
@@ -130,9 +130,10 @@ export function promoteGuard(store: ResourceStore): RunGuard {
     async check({ resource }) {
       const name = String(resource.spec.service);
       const service = await findService(store, name);
-      // A failed service with a run of its own is being provisioned again: the promote waits for it.
-      const failedForGood = service?.state === 'failed' && !service.activeRunId;
-      if (!service || failedForGood || ['destroying', 'destroyed'].includes(service.state)) {
+      // A pending or failed service with a run of its own is on its way to active: the promote
+      // waits for it. Without one, nothing would ever make it active.
+      const idle = service && ['pending', 'failed'].includes(service.state) && !service.activeRunId;
+      if (!service || idle || ['destroying', 'destroyed'].includes(service.state)) {
         throw new SlipwayError(
           'service_not_active',
           service

@@ -212,4 +212,17 @@ describe('services over the API', () => {
     });
     expect(promote.statusCode).toBe(202);
   }, 60_000);
+
+  it('refuses a promote through a service that is pending with no run (409 service_not_active), and the cluster stays ready', async () => {
+    const service = await created('/v1/services', { name: 'idle', spec: {} });
+    const cluster = await readyCluster('idle-a', 'idle');
+    const refused = await api.request('POST', `/v1/clusters/${cluster}/runs`, { body: { target: 'live' } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: 'service_not_active',
+      service: service.id,
+      state: 'pending',
+    });
+    expect((await api.request('GET', `/v1/clusters/${cluster}`)).json().state).toBe('ready');
+  }, 30_000);
 });
