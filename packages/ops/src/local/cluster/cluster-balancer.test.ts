@@ -4,7 +4,11 @@ import type { ClusterSpec } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import { clusterContext } from '../../../testing/local/cluster/cluster-context';
 import { outputsOf, useClusterSandbox } from '../../../testing/local/cluster/cluster-sandbox';
-import { provisionService, testServiceProvider } from '../../../testing/local/service/service-context';
+import {
+  provisionService,
+  serviceContext,
+  testServiceProvider,
+} from '../../../testing/local/service/service-context';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { freePort } from './free-port';
@@ -186,6 +190,33 @@ describe('localClusterProvider: promote and the service balancer', () => {
     expect(await versionAt(first.balancer.url)).toBe('1.0.0');
 
     expect((await services().restore('web')).message).toContain('runs and points at cla');
+
+    // A live cluster whose instance table cannot be read: restore, repair and verify refuse and the
+    // balancer keeps serving what it served, rather than being emptied and called a success.
+    const unrecorded = clusterContext('clx', a, 'verify', { state: 'live' }).resource;
+    const toUnrecorded = () =>
+      testServiceProvider(sandbox.dataDir, async () => ({ live: unrecorded, standby: [] }));
+    expect(await toUnrecorded().restore('web')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('live cluster clx has no recorded instances'),
+    });
+    expect(await versionAt(first.balancer.url)).toBe('1.0.0');
+    const repair = serviceContext('web', {}, 'repair');
+    const repaired = await toUnrecorded().steps.repair(repair);
+    expect(repaired).toMatchObject({ ok: false });
+    expect(repaired.ok ? '' : repaired.error.message).toContain('live cluster clx has no recorded instances');
+    expect(await versionAt(first.balancer.url)).toBe('1.0.0');
+    const verified = await toUnrecorded().steps.verify(serviceContext('web', {}, 'verify'));
+    expect(verified.ok ? '' : verified.error.message).toContain('live cluster clx has no recorded instances');
+
+    // Instances do not come back by themselves: restore says so instead of claiming success.
+    const instance = observed.instances[1]!;
+    process.kill(-instance.pid, 'SIGKILL');
+    await expect.poll(async () => (await processRunning(instance.pid)).ok).toBe(false);
+    expect(await services().restore('web')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('instance(s) 1 of cla are not running'),
+    });
   });
 
   it('uses the port the service was provisioned with, whatever a later cluster names', async () => {

@@ -2,9 +2,7 @@ import type { CheckResult } from '../../verify/check-result';
 import { httpAnswers } from '../../verify/http-answers';
 import type { BalancerState } from '../cluster/balancer/balancer-client';
 import { type BalancerRecord, balancerUrl, sameUpstreams } from '../cluster/balancer-record';
-import type { liveUpstreams } from './live-upstreams';
-
-type Live = Awaited<ReturnType<typeof liveUpstreams>>;
+import { isUnrecorded, type LiveTarget } from './live-upstreams';
 
 /**
  * The checks a service's front door must pass: its process answers for the service, it points at
@@ -15,7 +13,7 @@ export async function balancerChecks(
   service: string,
   record: BalancerRecord,
   state: BalancerState | null,
-  live: Live,
+  live: LiveTarget | null,
 ): Promise<CheckResult[]> {
   const where = `the balancer of ${service} (pid ${record.pid}, port ${record.port})`;
   const answering: CheckResult = {
@@ -26,6 +24,15 @@ export async function balancerChecks(
       : `${where} is not running or does not answer; repair the service (POST /v1/services/{id}/repair)`,
     durationMs: 0,
   };
+  if (isUnrecorded(live)) {
+    const unrecorded: CheckResult = {
+      name: `balancer of ${service} points at the live cluster`,
+      ok: false,
+      message: live.unrecorded,
+      durationMs: 0,
+    };
+    return [answering, unrecorded];
+  }
   if (!state) return [answering];
   const expected = live ? live.clusterId : null;
   const pointed: CheckResult = {

@@ -7,6 +7,7 @@ import { messageOf } from '../cluster/cluster-settings';
 import { liveBalancer, stopServiceBalancers } from '../cluster/service-balancer';
 import { withServiceLock } from '../cluster/service-lock';
 import { destroyService } from './destroy-service';
+import { downInstances, isUnrecorded, liveUpstreams } from './live-upstreams';
 import { observeService, type ServiceObservation } from './observe-service';
 import { provisionService } from './provision-service';
 import { repairBalancer } from './repair-balancer';
@@ -109,7 +110,16 @@ export function localServiceProvider(options: LocalServiceProviderOptions): Loca
       const lines: string[] = [];
       try {
         await repairBalancer(service, settings, (line) => lines.push(line));
-        return { service, ok: true, message: lines.join('; ') };
+        // The balancer is back, but after a reboot the instances are not: say so rather than report
+        // a service that answers 502.
+        const live = await liveUpstreams(settings.dataDir, (await settings.clustersOf(service)).live);
+        const down = live && !isUnrecorded(live) ? await downInstances(live) : [];
+        if (live && down.length > 0) {
+          lines.push(
+            `instance(s) ${down.join(', ')} of ${live.clusterId} are not running: the service cannot answer until the cluster is relaunched`,
+          );
+        }
+        return { service, ok: down.length === 0, message: lines.join('; ') };
       } catch (error) {
         return { service, ok: false, message: [...lines, messageOf(error)].join('; ') };
       }

@@ -9,14 +9,14 @@ import {
 import { servicePaths } from '../cluster/cluster-paths';
 import { ensureBalancer, liveBalancer } from '../cluster/service-balancer';
 import { withServiceLock } from '../cluster/service-lock';
-import { liveUpstreams } from './live-upstreams';
+import { isUnrecorded, liveUpstreams } from './live-upstreams';
 import type { ServiceSettings } from './service-settings';
 
 /**
  * Brings the service's balancer in line with the store: running on its recorded port (started
  * again after a kill or a reboot) and pointed at the live cluster's instances, or at nothing when
- * no cluster is live. Throws when the service has no balancer recorded (never provisioned) or it
- * cannot be started. Answers the record and whether anything had to change.
+ * no cluster is live. Throws when the service has no balancer recorded (never provisioned), it
+ * cannot be started, or the live cluster has no readable instances (the balancer is then untouched). Answers the record and whether anything had to change.
  */
 export async function repairBalancer(
   service: string,
@@ -26,9 +26,13 @@ export async function repairBalancer(
   const paths = servicePaths(settings.dataDir, service);
   const { live } = await settings.clustersOf(service);
   const target = await liveUpstreams(settings.dataDir, live);
-  if (live && !target)
-    log(`no instances are recorded for live cluster ${live.id}: the balancer gets no upstream`);
-  const wanted = target ?? { clusterId: null, upstreams: [] as string[] };
+  // Emptying the balancer of a live cluster whose instances cannot be read would take its traffic
+  // away and call that a repair: refuse and leave the balancer serving what it serves.
+  if (isUnrecorded(target))
+    throw new Error(`${target.unrecorded}; the balancer of ${service} was left as it is`);
+  const wanted = target
+    ? { clusterId: target.clusterId, upstreams: target.upstreams }
+    : { clusterId: null, upstreams: [] as string[] };
   return withServiceLock(paths.serviceDir, async () => {
     const recorded = await readBalancerRecord(paths.balancerFile);
     if (!recorded)
