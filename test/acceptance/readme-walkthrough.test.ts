@@ -92,7 +92,7 @@ it('deploys blue/green, swaps and swaps back with the CLI, as written', async ()
 
 it('cleans up clusters and the balancer, as written: nothing of the walkthrough keeps running', async () => {
   await runBlock(2);
-  // kill sends SIGTERM: the balancer closes its port as it exits.
+  // Destroying the service stops its balancer, which closes its port as it exits.
   await pollUntil('the balancer to exit', async () =>
     (await acceptsConnections(webPort)) ? undefined : true,
   );

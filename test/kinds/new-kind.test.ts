@@ -57,6 +57,7 @@ describe('a kind added through one module', () => {
     expect(kinds.body.items.map((kind: { name: string }) => kind.name)).toEqual([
       'image',
       'cluster',
+      'service',
       'setting',
       'note',
     ]);

@@ -74,7 +74,7 @@ export async function createSlipway(
   const recoveredRuns = await executor.recover();
   // Each module brings what outlives the API (a service's balancer) back in line with the store.
   const built = app;
-  await engine.reconcile({ log: (details, message) => built.log.info(details, message) });
+  await engine.reconcile({ service, log: (details, message) => built.log.info(details, message) });
   return {
     app: built,
     store,

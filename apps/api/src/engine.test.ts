@@ -38,6 +38,7 @@ describe('openEngine', () => {
       new BindingError([
         'image: no "ec2" provider',
         'cluster: no "ec2" provider',
+        'service: no "ec2" provider',
         'setting: no "ec2" provider',
       ]),
     );

@@ -6,6 +6,8 @@ import {
   BindingError,
   type KindBinding,
   type KindProvider,
+  type RunGuard,
+  type SpecGuard,
   type Store,
 } from '@slipway/domain';
 import { bindingsWithStepFault, stepFaultFrom } from '@slipway/ops';
@@ -106,6 +108,7 @@ function wire(
     store,
     bindings,
     hooks: modules.flatMap((module) => module.hooks?.(environment) ?? []),
+    ...guardsOf(modules, environment),
     newId,
     maxAttempts: config.maxAttempts,
   });
@@ -133,6 +136,17 @@ function collectionProblems(modules: readonly KindModule[]): string[] {
     }
   }
   return problems;
+}
+
+function guardsOf(
+  modules: readonly KindModule[],
+  environment: BackendEnvironment,
+): { specGuards: SpecGuard[]; runGuards: RunGuard[] } {
+  const declared = modules.map((module) => module.guards?.(environment) ?? {});
+  return {
+    specGuards: declared.flatMap((guards) => guards.spec ?? []),
+    runGuards: declared.flatMap((guards) => guards.run ?? []),
+  };
 }
 
 function withFaultAndInstruments(bindings: KindBinding[], options: EngineOptions): KindBinding[] {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { killEverythingUnder } from '@slipway/ops/testing';
 import type { LightMyRequestResponse } from 'fastify';
 import { createSlipway, type Slipway } from '../src/compose';
 import { loadConfig } from '../src/config';
@@ -23,8 +24,11 @@ export interface TestSlipway {
 }
 
 /** A real Slipway (lmdb in a temp dir, inline executor, local provider) driven through `inject`. */
-export async function startTestSlipway(env: Record<string, string> = {}): Promise<TestSlipway> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
+export async function startTestSlipway(
+  env: Record<string, string> = {},
+  options: { dataDir?: string } = {},
+): Promise<TestSlipway> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-api-')));
   const config = loadConfig(
     {
       SLIPWAY_DATA_DIR: dataDir,
@@ -60,6 +64,8 @@ export async function startTestSlipway(env: Record<string, string> = {}): Promis
     },
     async close() {
       await slipway.close();
+      // Services' balancers and clusters' instances are detached: a test must not leave them behind.
+      await killEverythingUnder(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,7 @@ export * from './executors/inline-executor';
 export { bindingsWithStepFault, stepFaultFrom, withStepFault } from './executors/step-fault';
 export * from './local/cluster/local-cluster-provider';
 export * from './local/local-image-provider';
+export * from './local/service/local-service-provider';
 export * from './settings/secret-box';
 export * from './settings/setting-provider';
 export * from './settings/setting-vault';

@@ -11,3 +11,7 @@ export {
   ScriptedImageProvider,
   untilAborted,
 } from './executor-contract/scripted-image-provider';
+export { clusterContext } from './local/cluster/cluster-context';
+export { bakeHelloImage } from './local/cluster/hello-images';
+export { killEverythingUnder } from './local/cluster/kill-marked';
+export { provisionService, serviceContext, testServiceProvider } from './local/service/service-context';

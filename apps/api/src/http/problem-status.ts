@@ -44,6 +44,10 @@ export const PROBLEM_STATUS = {
   reserved_key: { status: 400 },
   version_not_found: { status: 404 },
   secret_unreadable: { status: 503 },
+  port_taken: { status: 409 },
+  service_frozen: { status: 409 },
+  service_has_live_cluster: { status: 409 },
+  service_not_active: { status: 409 },
 } as const satisfies Record<ErrorCode, { status: number; retryAfterSeconds?: number }>;
 
 export interface ProblemStatus {

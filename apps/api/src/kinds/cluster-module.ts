@@ -1,4 +1,4 @@
-import { clusterKind, listAllOfKind } from '@slipway/domain';
+import { clusterKind } from '@slipway/domain';
 import { localClusterProvider } from '@slipway/ops';
 import { defineKindModule } from './kind-module';
 import { pinnedView } from './setting/pinned-settings';
@@ -6,6 +6,7 @@ import { pinnedView } from './setting/pinned-settings';
 export const clusterModule = defineKindModule({
   kind: clusterKind,
   backends: {
+    // The balancers are the services': their start-up restore is the service module's reconcile.
     local: ({ config, cwd, store }) => {
       const provider = localClusterProvider({
         dataDir: config.dataDir,
@@ -20,14 +21,6 @@ export const clusterModule = defineKindModule({
             ...(await provider.observe(cluster)),
             settings: await pinnedView(store, cluster),
           }),
-        },
-        // Balancers are detached and normally still up; this re-attaches each live service to its
-        // balancer (starting it again after a reboot) so traffic follows the store, not memory.
-        async reconcile(context) {
-          const live = await listAllOfKind(context.store, clusterKind, { state: 'live' });
-          for (const outcome of await provider.restoreBalancers(live)) {
-            context.log({ balancer: outcome }, 'service balancer restored');
-          }
         },
       };
     },

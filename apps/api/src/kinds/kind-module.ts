@@ -11,6 +11,9 @@ import {
   type ResourceService,
   type ResourceStore,
   type Run,
+  type RunGuard,
+  type RunStore,
+  type SpecGuard,
   type StepHook,
 } from '@slipway/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -42,7 +45,9 @@ export interface BackendEnvironment {
 
 /** What start-up reconciliation is given: it runs in the API process once runs are recovered. */
 export interface ReconcileContext {
-  store: ResourceStore;
+  store: ResourceStore & RunStore;
+  /** For what reconciliation creates or sets going (a migration creating resources and their runs). */
+  service: ResourceService;
   log(details: Record<string, unknown>, message: string): void;
 }
 
@@ -84,6 +89,11 @@ export interface TypedKindModule<K extends AnyKindDefinition> {
   routes?(scope: FastifyInstance, context: RouteContext): void;
   /** This module's code run in other kinds' steps (settings pinned when a cluster launches). */
   hooks?(environment: BackendEnvironment): readonly StepHook[];
+  /**
+   * This module's rules on specs and runs, its own kind's or another's (a cluster's service must
+   * exist, a frozen service refuses promotes): checked by the service at request time.
+   */
+  guards?(environment: BackendEnvironment): { spec?: readonly SpecGuard[]; run?: readonly RunGuard[] };
   /** Collections the kind owns beside its resources (a setting's versions), through `KindCollections`. */
   collections?: readonly CollectionDeclaration[];
   /**
@@ -106,6 +116,7 @@ export interface KindModule {
   backends: Readonly<Record<string, (environment: BackendEnvironment) => BoundBackend>>;
   routes?(scope: FastifyInstance, context: RouteContext): void;
   hooks?(environment: BackendEnvironment): readonly StepHook[];
+  guards?(environment: BackendEnvironment): { spec?: readonly SpecGuard[]; run?: readonly RunGuard[] };
   collections?: readonly CollectionDeclaration[];
   prepare?(environment: BackendEnvironment): Promise<void>;
 }

@@ -126,7 +126,13 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       const resource = await service.get(name, request.params.id, principalOf(request));
       reply.header('etag', etagOf(resource.version));
       const observed = await service.observe(name, resource);
-      return observed ? { ...toResourceEntity(resource), observed } : toResourceEntity(resource);
+      if (!observed) return toResourceEntity(resource);
+      // What a provider observes under `status` (a service's balancer pid) reads as part of the
+      // status; the rest is shown as `observed`.
+      const { status: seen, ...rest } = observed;
+      const entity = toResourceEntity(resource);
+      const status = seen && typeof seen === 'object' ? { ...entity.status, ...seen } : entity.status;
+      return Object.keys(rest).length > 0 ? { ...entity, status, observed: rest } : { ...entity, status };
     },
   );
 

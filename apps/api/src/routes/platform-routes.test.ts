@@ -34,7 +34,12 @@ describe('authentication', () => {
 describe('kinds', () => {
   it('lists kinds and describes the image machine', async () => {
     const list = (await api.request('GET', '/v1/kinds')).json();
-    expect(list.items.map((kind: { name: string }) => kind.name)).toEqual(['image', 'cluster', 'setting']);
+    expect(list.items.map((kind: { name: string }) => kind.name)).toEqual([
+      'image',
+      'cluster',
+      'service',
+      'setting',
+    ]);
     for (const name of ['image', 'images']) {
       const kind = (await api.request('GET', `/v1/kinds/${name}`)).json();
       expect(kind.steps).toEqual(['build', 'destroy']);

@@ -6,6 +6,7 @@ import type { KindProvider } from '../ports/provider';
 import type { ResourceStore } from '../ports/resource-store';
 import type { RunStore } from '../ports/run-store';
 import { ResourceService } from '../services/resource-service';
+import { guardProblems, type RunGuard, type SpecGuard } from './guards';
 import { RunWalker } from './run-walker';
 import { hookProblems, type StepHook } from './step-hooks';
 
@@ -15,6 +16,9 @@ export interface EngineParts {
   bindings: readonly KindBinding[];
   /** Hooks kinds register into other kinds' steps. */
   hooks?: readonly StepHook[];
+  /** Kinds' rules on other kinds' specs and runs, checked by the service. */
+  specGuards?: readonly SpecGuard[];
+  runGuards?: readonly RunGuard[];
   newId: () => string;
   clock?: Clock;
   /** @defaultValue 5 (see `RunWalkerOptions.maxAttempts`) */
@@ -61,6 +65,9 @@ export function assembleEngine<S extends ResourceStore & RunStore>(
   problems.push(
     ...hookProblems(hooks, new Map(parts.bindings.map((binding) => [binding.kind.name, binding.kind.steps]))),
   );
+  const specGuards = parts.specGuards ?? [];
+  const runGuards = parts.runGuards ?? [];
+  problems.push(...guardProblems([...specGuards, ...runGuards], names));
   if (problems.length > 0) throw new BindingError(problems);
   const { store, newId } = parts;
   const clock = parts.clock ?? systemClock;
@@ -85,6 +92,7 @@ export function assembleEngine<S extends ResourceStore & RunStore>(
     walker,
     newId,
     clock,
-    service: (executor) => new ResourceService({ store, kinds, providers, executor, clock, newId }),
+    service: (executor) =>
+      new ResourceService({ store, kinds, providers, executor, clock, newId, specGuards, runGuards }),
   };
 }

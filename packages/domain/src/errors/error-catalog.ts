@@ -57,6 +57,14 @@ export const ERROR_CATALOG = {
     request: true,
     run: true,
   },
+  // Services: the front door's port, the deploy freeze, and what a cluster needs of its service.
+  port_taken: { title: 'The port is held by Slipway itself or by another service', request: true },
+  service_frozen: { title: 'The service is frozen: its clusters cannot be promoted', request: true },
+  service_has_live_cluster: {
+    title: 'The service has a live cluster (destroying it needs force and a reason)',
+    request: true,
+  },
+  service_not_active: { title: 'The service is not active', request: true, run: true },
 
   // The engine's reasons for ending a run.
   attempts_exhausted: {

@@ -5,9 +5,9 @@ import { defineKind, type StepMeta } from './kind-definition';
 const clusterSpec = Type.Object(
   {
     service: Type.String({
-      pattern: '^[a-z][a-z0-9-]{0,62}$',
+      pattern: '^([a-z][a-z0-9-]{0,62}|[0-9A-Z]{26})$',
       description:
-        'The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.',
+        'The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.',
       examples: ['web-production'],
     }),
     environment: Type.Optional(
@@ -39,7 +39,7 @@ const clusterSpec = Type.Object(
               minimum: 1024,
               maximum: 65535,
               description:
-                "Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.",
+                "For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.",
               examples: [8080],
             }),
           ),

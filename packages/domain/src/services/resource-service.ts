@@ -1,3 +1,5 @@
+import type { GuardActions } from '../engine/guards';
+import { type InstantChange, recordInstantRun } from '../engine/instant-run';
 import type { Principal } from '../model/principal';
 import type { Page, Resource } from '../model/resource';
 import type { Run } from '../model/run';
@@ -6,7 +8,7 @@ import type { ResourceQuery } from '../ports/resource-store';
 import type { RunQuery, TransitionQuery } from '../ports/run-store';
 import { ResourceReads } from './resource-reads';
 import { type CreateResourceInput, type PatchResourceInput, ResourceWrites } from './resource-writes';
-import { RunAdmission, type RunRequest } from './run-admission';
+import { RunAdmission, type RunRequest, runConflict } from './run-admission';
 import { RunControl } from './run-control';
 import { type RequestMeta, type ResourceServiceOptions, ServiceContext } from './service-context';
 
@@ -23,11 +25,18 @@ export class ResourceService {
   private readonly writes: ResourceWrites;
   private readonly admission: RunAdmission;
   private readonly control: RunControl;
+  private readonly context: ServiceContext;
 
   constructor(options: ResourceServiceOptions) {
     const context = new ServiceContext(options);
+    this.context = context;
+    const actions: GuardActions = {
+      create: (kind, input, principal) => this.writes.create(kind, input, principal),
+      requestRun: (kind, id, request, principal) => this.admission.requestRun(kind, id, request, principal),
+      patch: (kind, id, spec, principal) => this.writes.patch(kind, id, { spec }, null, principal),
+    };
     this.reads = new ResourceReads(context);
-    this.writes = new ResourceWrites(context);
+    this.writes = new ResourceWrites(context, actions);
     this.admission = new RunAdmission(context);
     this.control = new RunControl(context);
   }
@@ -82,6 +91,28 @@ export class ResourceService {
     meta: RequestMeta = {},
   ): Promise<Run> {
     return this.admission.runAction(kindName, id, actionName, principal, meta);
+  }
+
+  /**
+   * Records one change that needs no provider step (freezing a service) as a run of its own with
+   * one transition carrying the actor and the reason. Needs `{kind}:transition`; refused with 409
+   * while another run is active on the resource.
+   */
+  async recordEvent(
+    kindName: string,
+    id: string,
+    change: Omit<InstantChange, 'resource' | 'requestedBy'>,
+    principal: Principal,
+  ): Promise<Run> {
+    const kind = this.context.kind(kindName, principal, 'transition');
+    const resource = await this.context.load(kind, id);
+    if (resource.activeRunId) throw runConflict(resource.activeRunId);
+    const { run } = await recordInstantRun(
+      this.context.options.store,
+      { ...change, resource, requestedBy: principal.id },
+      { newId: this.context.options.newId, now: () => this.context.now() },
+    );
+    return run;
   }
 
   getRun(runId: string, principal: Principal): Promise<Run> {

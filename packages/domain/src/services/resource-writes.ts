@@ -1,4 +1,5 @@
 import { Value } from 'typebox/value';
+import type { GuardActions } from '../engine/guards';
 import { planPath } from '../engine/plan-path';
 import { endsLife } from '../engine/references';
 import { SlipwayError } from '../errors/slipway-error';
@@ -28,7 +29,10 @@ export interface PatchResourceInput {
 export class ResourceWrites {
   private readonly references: ReferenceGuard;
 
-  constructor(private readonly context: ServiceContext) {
+  constructor(
+    private readonly context: ServiceContext,
+    private readonly guardActions: GuardActions,
+  ) {
     this.references = new ReferenceGuard(context.options.store, context.options.kinds);
   }
 
@@ -36,6 +40,8 @@ export class ResourceWrites {
     const kind = this.context.kind(kindName, principal, 'write');
     this.validateSpec(kind, input.spec);
     await this.references.check(kind, input.spec);
+    // Last, as a guard may create what the spec names (a cluster's service).
+    input = { ...input, spec: await this.guardSpec(kind, input.spec, null, principal) };
     const id = this.context.options.newId();
     const spec = await this.storeSpec(kind, id, input.spec, null, principal);
     const now = this.context.now();
@@ -104,6 +110,8 @@ export class ResourceWrites {
       }
       this.validateSpec(kind, input.spec);
       await this.references.check(kind, input.spec);
+      const spec = await this.guardSpec(kind, input.spec, resource, principal);
+      input = { ...input, spec };
     }
     const stored = input.spec
       ? { ...input, spec: await this.storeSpec(kind, id, input.spec, resource, principal) }
@@ -219,6 +227,22 @@ export class ResourceWrites {
   ): Promise<Record<string, unknown>> {
     const provider = this.context.options.providers.get(kind.definition.name);
     return provider?.storeSpec ? provider.storeSpec({ id, spec, previous, actor: principal.id }) : spec;
+  }
+
+  /** Other kinds' rules on this kind's specs, in registration order; each may normalize the spec. */
+  private async guardSpec(
+    kind: RegisteredKind,
+    spec: Record<string, unknown>,
+    resource: Resource | null,
+    principal: Principal,
+  ): Promise<Record<string, unknown>> {
+    let current = spec;
+    for (const guard of this.context.options.specGuards ?? []) {
+      if (guard.kind !== kind.definition.name) continue;
+      current =
+        (await guard.check({ spec: current, resource, principal, actions: this.guardActions })) ?? current;
+    }
+    return current;
   }
 
   private validateSpec(kind: RegisteredKind, spec: Record<string, unknown>): void {

@@ -88,6 +88,15 @@ export class RunAdmission {
         { state: resource.state },
       );
     }
+    for (const guard of this.context.options.runGuards ?? []) {
+      if (guard.kind !== kind.definition.name) continue;
+      if (guard.targets && !guard.targets.includes(request.target)) continue;
+      await guard.check({
+        resource,
+        request: { target: request.target, reason, force: request.force ?? false },
+        principal,
+      });
+    }
     const entering = enteringStates(kind);
     const entersExclusive = path.some((edge) => entering.includes(edge.to));
     if (entersExclusive) await this.refuseWhileHolderBusy(kind, resource);

@@ -1,5 +1,6 @@
 import { analyticsGroupsOf } from '../analytics/analytics-groups';
 import { runTargetLabel } from '../analytics/rollup';
+import type { RunGuard, SpecGuard } from '../engine/guards';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
@@ -18,6 +19,9 @@ export interface ResourceServiceOptions {
   executor: Executor;
   clock: Clock;
   newId: () => string;
+  /** Other kinds' rules on specs (checked at create and patch) and on runs (checked at request). */
+  specGuards?: readonly SpecGuard[];
+  runGuards?: readonly RunGuard[];
 }
 
 export interface RequestMeta {

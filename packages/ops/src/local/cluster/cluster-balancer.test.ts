@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterSpec } from '@slipway/domain';
 import { describe, expect, it } from 'vitest';
 import { clusterContext } from '../../../testing/local/cluster/cluster-context';
 import { outputsOf, useClusterSandbox } from '../../../testing/local/cluster/cluster-sandbox';
+import {
+  provisionService,
+  serviceContext,
+  testServiceProvider,
+} from '../../../testing/local/service/service-context';
 import { portClosed } from '../../verify/port-closed';
 import { processRunning } from '../../verify/process-running';
 import { freePort } from './free-port';
@@ -41,6 +46,10 @@ describe('localClusterProvider: promote and the service balancer', () => {
     return outputsOf(await on.steps[name](context), context.lines);
   };
   const launched = async (id: string, clusterSpec: ClusterSpec) => {
+    // The service owns the balancer: provisioned (once) before any of its clusters is promoted.
+    if (!existsSync(join(sandbox.dataDir, 'services', clusterSpec.service, 'balancer.json'))) {
+      await provisionService(sandbox.dataDir, clusterSpec.service, clusterSpec.provider?.balancerPort);
+    }
     const on = provider();
     await step(on, id, clusterSpec, 'launch');
     await step(on, id, clusterSpec, 'verify');
@@ -141,7 +150,7 @@ describe('localClusterProvider: promote and the service balancer', () => {
     expect(new Set(afterA.map((sample) => sample.version))).toEqual(new Set(['1.0.0']));
   });
 
-  it('the balancer outlives the provider: a new one finds it through balancer.json, and restoreBalancers re-points or restarts it', async () => {
+  it("the balancer outlives the provider: a new one finds it through balancer.json, and the service's restore re-points or restarts it", async () => {
     const a = spec('img1');
     const b = spec('img2');
     await launched('cla', a);
@@ -156,22 +165,18 @@ describe('localClusterProvider: promote and the service balancer', () => {
 
     // Suppose the store says A is live (B's promote never got recorded): restore follows the store.
     const live = clusterContext('cla', a, 'verify', { state: 'live' }).resource;
-    const report = await provider().restoreBalancers([live]);
-    expect(report).toEqual([
-      {
-        service: 'web',
-        clusterId: 'cla',
-        ok: true,
-        message: expect.stringContaining('pointed the balancer at cla'),
-      },
-    ]);
+    const services = () => testServiceProvider(sandbox.dataDir, async () => ({ live, standby: [] }));
+    expect(await services().restore('web')).toEqual({
+      service: 'web',
+      ok: true,
+      message: expect.stringContaining('pointed the balancer of web at cla'),
+    });
     expect(await versionAt(first.balancer.url)).toBe('1.0.0');
 
     // After a reboot the balancer is gone: restore starts a new one on the service's port.
     process.kill(first.balancer.pid, 'SIGKILL');
     await expect.poll(async () => (await processRunning(first.balancer.pid)).ok).toBe(false);
-    const afterReboot = await provider().restoreBalancers([live]);
-    expect(afterReboot[0]).toMatchObject({
+    expect(await services().restore('web')).toMatchObject({
       ok: true,
       message: expect.stringContaining('started the balancer of web'),
     });
@@ -184,23 +189,40 @@ describe('localClusterProvider: promote and the service balancer', () => {
     expect(observed.balancer?.pid).not.toBe(first.balancer.pid);
     expect(await versionAt(first.balancer.url)).toBe('1.0.0');
 
-    const again = await provider().restoreBalancers([live]);
-    expect(again[0]?.message).toContain(`already points at cla`);
+    expect((await services().restore('web')).message).toContain('runs and points at cla');
+
+    // A live cluster whose instance table cannot be read: restore, repair and verify refuse and the
+    // balancer keeps serving what it served, rather than being emptied and called a success.
+    const unrecorded = clusterContext('clx', a, 'verify', { state: 'live' }).resource;
+    const toUnrecorded = () =>
+      testServiceProvider(sandbox.dataDir, async () => ({ live: unrecorded, standby: [] }));
+    expect(await toUnrecorded().restore('web')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('live cluster clx has no recorded instances'),
+    });
+    expect(await versionAt(first.balancer.url)).toBe('1.0.0');
+    const repair = serviceContext('web', {}, 'repair');
+    const repaired = await toUnrecorded().steps.repair(repair);
+    expect(repaired).toMatchObject({ ok: false });
+    expect(repaired.ok ? '' : repaired.error.message).toContain('live cluster clx has no recorded instances');
+    expect(await versionAt(first.balancer.url)).toBe('1.0.0');
+    const verified = await toUnrecorded().steps.verify(serviceContext('web', {}, 'verify'));
+    expect(verified.ok ? '' : verified.error.message).toContain('live cluster clx has no recorded instances');
 
     // Instances do not come back by themselves: restore says so instead of claiming success.
     const instance = observed.instances[1]!;
     process.kill(-instance.pid, 'SIGKILL');
     await expect.poll(async () => (await processRunning(instance.pid)).ok).toBe(false);
-    expect((await provider().restoreBalancers([live]))[0]).toMatchObject({
+    expect(await services().restore('web')).toMatchObject({
       ok: false,
       message: expect.stringContaining('instance(s) 1 of cla are not running'),
     });
   });
 
-  it('uses the balancerPort a cluster names and keeps it for the service', async () => {
+  it('uses the port the service was provisioned with, whatever a later cluster names', async () => {
     const port = await freePort();
     const a = spec('img1', { provider: { balancerPort: port } });
-    const b = spec('img2');
+    const b = spec('img2', { provider: { balancerPort: await freePort() } });
     await launched('cla', a);
     await launched('clb', b);
     expect((await promote('cla', a)).balancer.url).toBe(`http://127.0.0.1:${port}`);

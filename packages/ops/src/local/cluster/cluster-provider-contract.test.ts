@@ -6,6 +6,7 @@ import { type ClusterSpec, clusterKind, type Resource } from '@slipway/domain';
 import { afterAll, beforeAll } from 'vitest';
 import { bakeHelloImage } from '../../../testing/local/cluster/hello-images';
 import { killEverythingUnder } from '../../../testing/local/cluster/kill-marked';
+import { provisionService } from '../../../testing/local/service/service-context';
 import { describeProviderContract } from '../../../testing/provider-contract';
 import { portOpen } from '../../verify/port-open';
 import { readBalancerRecord } from './balancer-record';
@@ -58,6 +59,8 @@ describeProviderContract({
       killGraceMs: 1000,
       startTimeoutMs: 3000,
     });
+    // The balancer is the service's: provisioned first, as the service kind does before a promote.
+    await provisionService(dataDir, service);
     const spec = (image: string): ClusterSpec => ({ service, image, size: 2 });
     const instances = (id: string) =>
       findMarkedProcesses(CLUSTER_DIR_ENV, (value) => value === clusterPaths(dataDir, id).clusterDir);

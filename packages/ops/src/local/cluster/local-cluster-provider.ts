@@ -6,12 +6,10 @@ import { destroyCluster, removeCluster } from './destroy-cluster';
 import { launchCluster } from './launch-cluster';
 import { type ClusterObservation, observeCluster } from './observe-cluster';
 import { promoteCluster, undoPromote } from './promote-cluster';
-import { type BalancerRestore, restoreBalancers } from './restore-balancers';
 import { stopBalancer } from './stop-balancer';
 import { verifyCluster } from './verify-cluster';
 
 export type { BalancerObservation, ClusterObservation, InstanceObservation } from './observe-cluster';
-export type { BalancerRestore } from './restore-balancers';
 
 export interface LocalClusterProviderOptions {
   /** Cluster files under `<dataDir>/clusters/<id>/`, balancers under `<dataDir>/services/<service>/`. */
@@ -32,13 +30,8 @@ export interface LocalClusterProvider extends ProviderFor<typeof clusterKind> {
   /** A cheap live view for GET: instances (pid, port, running) and the service's balancer. */
   observe(cluster: Resource<ClusterSpec>): Promise<ClusterObservation>;
   /**
-   * For API start, with the live clusters: each service's balancer runs and points at its live
-   * cluster's instances. Never throws for one service; the report says what happened to each.
-   */
-  restoreBalancers(live: Resource<ClusterSpec>[]): Promise<BalancerRestore[]>;
-  /**
-   * Stops a service's balancer (retiring the service, or tearing down a test or bench). Destroy
-   * never does: the balancer holds the service's port for its next cluster.
+   * Stops a service's balancer (tearing down a test or bench). A cluster's destroy never does: the
+   * balancer is the service's, stopped when the service is destroyed.
    */
   stopBalancer(service: string): Promise<{ stopped: number[] }>;
 }
@@ -48,6 +41,8 @@ export interface LocalClusterProvider extends ProviderFor<typeof clusterKind> {
  * command on its own port; each service a detached reverse proxy swapped between clusters.
  * Everything outlives the API and is found again through the files under the data directory.
  */
+const SERVICE_ID = /^[0-9A-Z]{26}$/;
+
 export function localClusterProvider(options: LocalClusterProviderOptions): LocalClusterProvider {
   const settings: ClusterSettings = {
     dataDir: resolve(options.cwd ?? process.cwd(), options.dataDir),
@@ -80,12 +75,12 @@ export function localClusterProvider(options: LocalClusterProviderOptions): Loca
     },
     validateSpec(spec) {
       // The schema already holds; these names become directories, so they are checked again here.
-      return isSafeServiceName(spec.service)
+      // A service's id is accepted too; the service module stores the cluster under the name.
+      return isSafeServiceName(spec.service) || SERVICE_ID.test(spec.service)
         ? []
         : [`spec.service ${JSON.stringify(spec.service)} cannot name a directory`];
     },
     observe: (cluster) => observeCluster(cluster, settings),
-    restoreBalancers: (live) => restoreBalancers(live, settings),
     stopBalancer: (service) => stopBalancer(service, settings),
   };
 }

@@ -53,10 +53,19 @@ export async function promoteCluster(
   const upstreams = table.instances.map((instance) => instance.url);
 
   return withServiceLock(service.serviceDir, async () => {
+    // The balancer is the service's (provisioned with it); a dead one comes back on its own port.
+    const owned = await readBalancerRecord(service.balancerFile);
+    if (!owned) {
+      return failed(
+        'service_not_active',
+        `service ${spec.service} has no balancer (nothing in ${service.balancerFile}): create the service and run it to "active" before promoting`,
+      );
+    }
     let running: RunningService;
     try {
       running = await ensureBalancer(spec.service, service, settings, {
-        requestedPort: spec.provider?.balancerPort,
+        port: owned.port,
+        portFrom: owned.portFrom,
         log: context.log,
       });
     } catch (error) {
@@ -108,6 +117,8 @@ export async function promoteCluster(
     }
     return succeeded({
       service: spec.service,
+      // What traffic is addressed to: the settings kind publishes it as the service's discovery.
+      serviceUrl: balancerUrl(record),
       balancer: { url: balancerUrl(record), pid: record.pid, adminUrl: adminUrl(record) },
       upstreams,
       generation,

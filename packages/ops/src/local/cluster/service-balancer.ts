@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { baseEnv } from '../base-env';
 import { type BalancerState, readBalancerState } from './balancer/balancer-client';
 import { balancerProgramArgs } from './balancer-program';
@@ -34,31 +34,30 @@ export async function liveBalancer(
 }
 
 /**
- * Makes sure the service's balancer runs, starting it when it does not (first promote, or after a
- * reboot). The port: the one recorded for the service if a cluster named it, else the one a
- * cluster names now, else the one picked earlier, else a free one, which is then kept. A freshly
- * started balancer serves `initial` (by default what it served before) until told otherwise.
+ * Makes sure the service's balancer runs on `port`, starting it when it does not (provisioning the
+ * service, a repair, or after a reboot). The port is the service's: provisioning passes the one its
+ * spec names (or a free one it picked), everyone else the one recorded. A freshly started balancer
+ * serves `initial` (by default what it served before) until told otherwise. When it cannot start
+ * (the port is taken), the record is put back as it was, so a port that failed to bind is never
+ * remembered.
  */
 export async function ensureBalancer(
   service: string,
   paths: ServicePaths,
-  settings: ClusterSettings,
+  settings: Pick<ClusterSettings, 'killGraceMs' | 'startTimeoutMs' | 'balancerHost'>,
   options: {
-    requestedPort?: number;
+    port: number;
+    portFrom: 'spec' | 'picked';
     initial?: { clusterId: string | null; upstreams: string[] };
     log(line: string): void;
+    /** Stops the wait for a freshly started balancer (a cancelled provision); what runs stays. */
+    signal?: AbortSignal;
   },
 ): Promise<RunningService> {
   const record = await readBalancerRecord(paths.balancerFile);
-  const wanted = await decidePort(record, options.requestedPort);
-  if (record && options.requestedPort !== undefined && wanted.port !== options.requestedPort) {
-    options.log(
-      `service ${service} keeps balancer port ${record.port}, named by an earlier cluster; this cluster's balancerPort ${options.requestedPort} is ignored`,
-    );
-  }
   if (record) {
     const state = await liveBalancer(record, paths);
-    if (state && record.port === wanted.port) {
+    if (state && record.port === options.port) {
       const synced = {
         ...record,
         clusterId: state.clusterId,
@@ -67,7 +66,7 @@ export async function ensureBalancer(
       };
       return { record: synced, state };
     }
-    if (state) options.log(`moving the balancer of ${service} from port ${record.port} to ${wanted.port}`);
+    if (state) options.log(`moving the balancer of ${service} from port ${record.port} to ${options.port}`);
   }
   // Whatever still carries the service's mark is a stale or hung balancer: it must not hold the port.
   const stale = await stopServiceBalancers(paths, settings.killGraceMs);
@@ -85,7 +84,7 @@ export async function ensureBalancer(
     [BALANCER_DIR_ENV]: paths.serviceDir,
     SLIPWAY_BALANCER_SERVICE: service,
     SLIPWAY_BALANCER_HOST: settings.balancerHost,
-    SLIPWAY_BALANCER_PORT: String(wanted.port),
+    SLIPWAY_BALANCER_PORT: String(options.port),
     SLIPWAY_BALANCER_ADMIN_PORT: String(adminPort),
     SLIPWAY_BALANCER_TOKEN: token,
     SLIPWAY_BALANCER_STATE: JSON.stringify({ ...initial, generation }),
@@ -100,8 +99,8 @@ export async function ensureBalancer(
   const started: BalancerRecord = {
     service,
     host: settings.balancerHost,
-    port: wanted.port,
-    portFrom: wanted.from,
+    port: options.port,
+    portFrom: options.portFrom,
     adminPort,
     token,
     pid,
@@ -113,28 +112,31 @@ export async function ensureBalancer(
   };
   // Recorded before it is even up, so a crash right now still leaves a way to find it.
   await writeBalancerRecord(paths.balancerFile, started);
-  options.log(`started the balancer of ${service}: pid ${pid}, port ${wanted.port}, admin port ${adminPort}`);
-  const state = await waitForBalancer(started, paths, settings.startTimeoutMs);
-  return { record: started, state };
-}
-
-async function decidePort(
-  record: BalancerRecord | null,
-  requested: number | undefined,
-): Promise<{ port: number; from: 'spec' | 'picked' }> {
-  if (record?.portFrom === 'spec') return { port: record.port, from: 'spec' };
-  if (requested !== undefined) return { port: requested, from: 'spec' };
-  if (record) return { port: record.port, from: 'picked' };
-  return { port: await freePort(), from: 'picked' };
+  options.log(
+    `started the balancer of ${service}: pid ${pid}, port ${options.port}, admin port ${adminPort}`,
+  );
+  try {
+    const state = await waitForBalancer(started, paths, settings.startTimeoutMs, options.signal);
+    return { record: started, state };
+  } catch (error) {
+    // Aborted, the process may still come up: its record stays, for the cleanup or the next attempt.
+    if (options.signal?.aborted) throw error;
+    if (record) await writeBalancerRecord(paths.balancerFile, record);
+    else await rm(paths.balancerFile, { force: true });
+    throw error;
+  }
 }
 
 async function waitForBalancer(
   record: BalancerRecord,
   paths: ServicePaths,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<BalancerState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted)
+      throw new Error(`stopped waiting for the balancer of ${record.service} (pid ${record.pid}): aborted`);
     const state = await liveBalancer(record, paths, 500);
     if (state) return state;
     if (!(await carriesMark(record.pid, BALANCER_DIR_ENV, paths.serviceDir))) {

@@ -1,7 +1,8 @@
-// Plays the API in a test: a separate process that launches a cluster and promotes it, prints
+// Plays the API in a test: a separate process that provisions a service, launches a cluster and promotes it, prints
 // what it did as one JSON line, then idles until it is killed with SIGKILL, as an API can be.
 import type { ClusterSpec, Resource } from '@slipway/domain';
 import { localClusterProvider } from '../../../src/local/cluster/local-cluster-provider';
+import { provisionService } from '../service/service-context';
 import { clusterContext } from './cluster-context';
 
 const dataDir = process.env.SLIPWAY_TEST_DATA_DIR!;
@@ -12,6 +13,7 @@ const provider = localClusterProvider({
   getResource: async (id) => (id === image.id ? image : null),
 });
 
+await provisionService(dataDir, 'survivor');
 const launched = await provider.steps.launch!(clusterContext('clsurvivor', spec, 'launch'));
 const promoted = launched.ok
   ? await provider.steps.promote!(clusterContext('clsurvivor', spec, 'promote'))

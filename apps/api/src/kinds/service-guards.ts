@@ -1,0 +1,189 @@
+import {
+  type ClusterSpec,
+  type GuardActions,
+  listAllOfKind,
+  type Principal,
+  type Resource,
+  type ResourceStore,
+  type RunGuard,
+  type ServiceSpec,
+  SlipwayError,
+  type SpecGuard,
+  serviceKind,
+} from '@slipway/domain';
+import { clustersOf, findService, isServiceId } from './service-lookup';
+
+/** Where a service's port is written: its spec, else what provisioning picked. */
+function portOf(service: Resource<ServiceSpec>): number | null {
+  const picked = service.status.port;
+  return service.spec.provider?.port ?? (typeof picked === 'number' ? picked : null);
+}
+
+/**
+ * A service's port must not be one Slipway itself listens on, nor one another service holds
+ * (any service whose life has not ended): 409 `port_taken` naming the holder.
+ */
+export function servicePortGuard(store: ResourceStore, apiPort: number): SpecGuard {
+  return {
+    name: 'service.port',
+    kind: serviceKind.name,
+    async check({ spec, resource }) {
+      const port = (spec as ServiceSpec).provider?.port;
+      if (port === undefined) return undefined;
+      if (port === apiPort) {
+        throw new SlipwayError(
+          'port_taken',
+          `spec.provider.port ${port} is the port Slipway's own API listens on; pick another port.`,
+          { port, holder: { kind: 'slipway', name: 'api' } },
+        );
+      }
+      const holders = (await listAllOfKind(store, serviceKind)).filter(
+        (other) => other.id !== resource?.id && other.state !== 'destroyed' && portOf(other) === port,
+      );
+      const [holder] = holders;
+      if (holder) {
+        throw new SlipwayError(
+          'port_taken',
+          `spec.provider.port ${port} is held by service ${holder.name} (${holder.id}, ${holder.state}); pick another port.`,
+          { port, holder: { kind: 'service', id: holder.id, name: holder.name } },
+        );
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * A cluster names its service by name or id and is stored with the name, which is what groups its
+ * clusters (one live per service). A name no service has yet creates the service and starts its
+ * provisioning, with the port of the cluster's `provider.balancerPort` (how clusters named
+ * services before services were resources). A service that failed to provision is provisioned
+ * again, on the port the cluster names if it names one.
+ */
+export function clusterServiceGuard(store: ResourceStore): SpecGuard {
+  return {
+    name: 'service.of-cluster',
+    kind: 'cluster',
+    async check({ spec, principal, actions }) {
+      const cluster = spec as ClusterSpec;
+      const named = cluster.service;
+      const port = cluster.provider?.balancerPort;
+      const found = await findService(store, named);
+      if (!found) {
+        if (isServiceId(named)) {
+          throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
+            problems: [`spec.service: no service with id "${named}"`],
+          });
+        }
+        await createService(actions, named, port, principal);
+        return undefined;
+      }
+      if (found.state === 'failed' && !found.activeRunId) {
+        const current = found.spec.provider?.port;
+        const ready =
+          port !== undefined && port !== current
+            ? await actions.patch(
+                serviceKind.name,
+                found.id,
+                { ...found.spec, provider: { type: 'local', port } },
+                principal,
+              )
+            : found;
+        await actions.requestRun(
+          serviceKind.name,
+          ready.id,
+          { target: 'active', reason: 'Provisioned again for a cluster that names it (spec.service)' },
+          principal,
+        );
+      }
+      return found.name === named ? undefined : { ...spec, service: found.name };
+    },
+  };
+}
+
+async function createService(
+  actions: GuardActions,
+  name: string,
+  port: number | undefined,
+  principal: Principal,
+): Promise<void> {
+  const spec: ServiceSpec = port === undefined ? {} : { provider: { type: 'local', port } };
+  const created = await actions.create(serviceKind.name, { name, spec }, principal);
+  await actions.requestRun(
+    serviceKind.name,
+    created.id,
+    { target: 'active', reason: 'Created for a cluster that names it (spec.service)' },
+    principal,
+  );
+}
+
+/**
+ * Promotes go through the service's front door: refused (409) when the service is frozen (naming
+ * who froze it and why), gone, or failed or pending with no run to make it active. A service
+ * still provisioning is fine: the promote's step waits for it.
+ */
+export function promoteGuard(store: ResourceStore): RunGuard {
+  return {
+    name: 'service.promote',
+    kind: 'cluster',
+    targets: ['live'],
+    async check({ resource }) {
+      const name = String(resource.spec.service);
+      const service = await findService(store, name);
+      // A pending or failed service with a run of its own is on its way to active: the promote
+      // waits for it. Without one, nothing would ever make it active.
+      const idle = service && ['pending', 'failed'].includes(service.state) && !service.activeRunId;
+      if (!service || idle || ['destroying', 'destroyed'].includes(service.state)) {
+        throw new SlipwayError(
+          'service_not_active',
+          service
+            ? `Service ${name} (${service.id}) is ${service.state}; run it to "active" before promoting its clusters.`
+            : `No service is named ${name}; create it (POST /v1/services) before promoting its clusters.`,
+          { service: service?.id ?? null, state: service?.state ?? null },
+        );
+      }
+      const frozen = frozenOf(service);
+      if (frozen) {
+        throw new SlipwayError(
+          'service_frozen',
+          `Service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promotes are refused until it is unfrozen (POST /v1/services/${service.id}/unfreeze).`,
+          { service: service.id, frozenBy: frozen.by, reason: frozen.reason, frozenAt: frozen.at },
+        );
+      }
+    },
+  };
+}
+
+/** A service with a live cluster is destroyed only with force (and the reason every destroy needs). */
+export function destroyGuard(store: ResourceStore): RunGuard {
+  return {
+    name: 'service.destroy',
+    kind: serviceKind.name,
+    targets: ['destroyed'],
+    async check({ resource, request }) {
+      const { live } = await clustersOf(store, resource.name);
+      if (live && !request.force) {
+        throw new SlipwayError(
+          'service_has_live_cluster',
+          `Cluster ${live.id} of service ${resource.name} is live; destroy it first, or set "force": true (with the reason) to stop the service's traffic anyway.`,
+          { liveCluster: live.id },
+        );
+      }
+    },
+  };
+}
+
+export interface Frozen {
+  by: string;
+  reason: string;
+  at: string;
+}
+
+export function frozenOf(service: Resource): Frozen | null {
+  const value = service.status.frozen;
+  if (!value || typeof value !== 'object') return null;
+  const { by, reason, at } = value as Partial<Frozen>;
+  return typeof by === 'string' && typeof reason === 'string' && typeof at === 'string'
+    ? { by, reason, at }
+    : null;
+}

@@ -1,0 +1,39 @@
+import { listAllOfKind, serviceKind } from '@slipway/domain';
+import { localServiceProvider } from '@slipway/ops';
+import { defineKindModule } from './kind-module';
+import { registerFreezeRoutes } from './service-freeze-routes';
+import { frontDoorHook } from './service-front-door';
+import { clusterServiceGuard, destroyGuard, promoteGuard, servicePortGuard } from './service-guards';
+import { clustersOf } from './service-lookup';
+import { migrateServices } from './service-migration';
+
+export const serviceModule = defineKindModule({
+  kind: serviceKind,
+  backends: {
+    local: ({ config, cwd, store }) => {
+      const provider = localServiceProvider({
+        dataDir: config.dataDir,
+        cwd,
+        clustersOf: (service) => clustersOf(store, service),
+      });
+      return {
+        provider,
+        // Balancers are detached and normally still up. First the services named only by clusters
+        // of an older Slipway become resources; then each active service's balancer runs on its
+        // port and points at its live cluster again (started anew after a reboot).
+        async reconcile(context) {
+          await migrateServices(context, provider);
+          for (const service of await listAllOfKind(context.store, serviceKind, { state: 'active' })) {
+            context.log({ balancer: await provider.restore(service.name) }, 'service balancer restored');
+          }
+        },
+      };
+    },
+  },
+  routes: (scope, context) => registerFreezeRoutes(scope, context),
+  hooks: ({ store }) => [frontDoorHook(store)],
+  guards: ({ config, store }) => ({
+    spec: [servicePortGuard(store, config.port), clusterServiceGuard(store)],
+    run: [promoteGuard(store), destroyGuard(store)],
+  }),
+});
