@@ -142,7 +142,7 @@ describe('start-up migration of services named only by clusters', () => {
     await first.slipway.close();
 
     api = await startTestSlipway({}, { dataDir });
-    const services = (await api.request('GET', '/v1/services')).json().items;
+    const services = (await api.request('GET', '/v1/services?includeDestroyed=true')).json().items;
     expect(services.map((item: { id: string; state: string }) => [item.id, item.state])).toEqual([
       [service.id, 'destroyed'],
     ]);

@@ -59,7 +59,13 @@ describe('audit over the API', () => {
 
   it('lists and filters runs, newest first', async () => {
     const all = (await api.request('GET', '/v1/runs?limit=10')).json().items;
-    expect(all.map((r: { target: string }) => r.target)).toEqual(['destroyed', 'ready', 'built']);
+    // The cluster's create made its service, web-production, and its run to active.
+    expect(all.map((r: { kind: string; target: string }) => `${r.kind}:${r.target}`)).toEqual([
+      'cluster:destroyed',
+      'cluster:ready',
+      'service:active',
+      'image:built',
+    ]);
     const destroys = (
       await api.request('GET', '/v1/runs?kind=cluster&target=destroyed&actor=admin&status=succeeded')
     ).json().items;

@@ -111,7 +111,7 @@ export interface paths {
         };
         /**
          * List images
-         * @description Newest first. Filter by state and labels; page with limit and cursor.
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
          */
         get: operations["listImages"];
         put?: never;
@@ -150,6 +150,26 @@ export interface paths {
         patch: operations["patchImage"];
         trace?: never;
     };
+    "/v1/images/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to an image, who did it and why
+         * @description Every recorded state change of the image, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed image.
+         */
+        get: operations["getImageHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/images/{id}/runs": {
         parameters: {
             query?: never;
@@ -179,7 +199,7 @@ export interface paths {
         };
         /**
          * List clusters
-         * @description Newest first. Filter by state and labels; page with limit and cursor.
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
          */
         get: operations["listClusters"];
         put?: never;
@@ -218,6 +238,26 @@ export interface paths {
         patch: operations["patchCluster"];
         trace?: never;
     };
+    "/v1/clusters/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to a cluster, who did it and why
+         * @description Every recorded state change of the cluster, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed cluster.
+         */
+        get: operations["getClusterHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/clusters/{id}/runs": {
         parameters: {
             query?: never;
@@ -252,6 +292,422 @@ export interface paths {
          * @description Runs the verification checks against the actual instances (process up, port open, HTTP answers with the image version) and records the result as a VERIFY transition on the audit trail. Answers 202 with the run; the run fails naming every failing instance. Answers "is this cluster still fit to swap back to?". Allowed in: live, standby (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
          */
         post: operations["verifyCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List services
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
+         */
+        get: operations["listServices"];
+        put?: never;
+        /**
+         * Create a service
+         * @description Declares a new service in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.
+         */
+        post: operations["createService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a service
+         * @description The service with its state, spec, provider status and active run. The ETag header carries its version for If-Match.
+         */
+        get: operations["getService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a service's labels or spec
+         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.
+         */
+        patch: operations["patchService"];
+        trace?: never;
+    };
+    "/v1/services/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to a service, who did it and why
+         * @description Every recorded state change of the service, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed service.
+         */
+        get: operations["getServiceHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a service to a target state
+         * @description Starts a run that walks the service's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, destroyed (reason required).
+         */
+        post: operations["runService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check the service's balancer
+         * @description Checks that the balancer process runs, answers, points at the live cluster's instances and serves requests through its port; records the result as a VERIFY transition. The run fails naming the balancer (pid, port) when it does not. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         */
+        post: operations["verifyService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restart a dead balancer on the service's port
+         * @description Starts the balancer again when it is not running (or not answering) on the service's port, pointed at the live cluster's instances, and proves it serves; recorded as a REPAIR transition. A balancer that is fine is left alone. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         */
+        post: operations["repairService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List settings
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
+         */
+        get: operations["listSettings"];
+        put?: never;
+        /**
+         * Create a setting
+         * @description Declares a new setting in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.
+         */
+        post: operations["createSetting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a setting
+         * @description The setting with its state, spec, provider status and active run. The ETag header carries its version for If-Match.
+         */
+        get: operations["getSetting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a setting's labels or spec
+         * @description Replaces labels and/or spec. The spec can change only in states pending, active, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.
+         */
+        patch: operations["patchSetting"];
+        trace?: never;
+    };
+    "/v1/settings/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to a setting, who did it and why
+         * @description Every recorded state change of the setting, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed setting.
+         */
+        get: operations["getSettingHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a setting to a target state
+         * @description Starts a run that walks the setting's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, deleted (reason required).
+         */
+        post: operations["runSetting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a read of a secret's value
+         * @description Records who read the applied version of a secret, as a REVEAL transition on the audit trail. `GET /v1/settings/{id}/secret` runs it and answers the value once it is recorded; this route alone records the read and returns only the run. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         */
+        post: operations["revealSetting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}/reencrypt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Encrypt a secret's versions under the current key again
+         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         */
+        post: operations["reencryptSetting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze deploys of a service
+         * @description Refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run.
+         */
+        post: operations["freezeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/services/{id}/unfreeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift the deploy freeze of a service
+         * @description Allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run.
+         */
+        post: operations["unfreezeService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Resolve the settings for an environment and service
+         * @description Merges every applied setting whose scope matches (most specific wins: environment+service, service, environment, global) and says for each key which setting and version it comes from. Secrets appear only as `secret: true` with their version, never with a value. `environment` defaults to `default`, as a cluster's does.
+         */
+        get: operations["resolveSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every version of a setting
+         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting.
+         */
+        get: operations["listSettingVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply an earlier version of a setting again
+         * @description Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned.
+         */
+        post: operations["rollbackSetting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a secret's value
+         * @description The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. Needs the admin token for now; the users issue adds its own permission, `setting:read-secret`.
+         */
+        get: operations["readSettingSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/secrets/reencrypt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Encrypt every secret under the current key again
+         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Needs the admin token. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.
+         */
+        post: operations["reencryptSecrets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List and search runs
+         * @description Every run of every kind you may read, newest first (order=asc for oldest first): who asked, why, the target, status and timings. Filter by kind, resource, status, target (a state or action:<name>), actor (requestedBy) and time (on createdAt); page with limit and cursor, which stay correct while new runs arrive.
+         */
+        get: operations["listRuns"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -307,9 +763,29 @@ export interface paths {
         };
         /**
          * Search the audit log
-         * @description Every state change of every resource, oldest first: who, which run, from/to, event, outcome, duration, provider outputs and a log excerpt. Filter by kind, resource, run, actor, outcome and time (on endedAt).
+         * @description Every state change of every resource, oldest first (order=desc for newest first): who (actor), which run, its target, reason and request id, from/to, event, outcome, step, duration, provider outputs and a log excerpt, so an audit question is one query. Filter by kind, resource, run, actor, event, entered state (to), outcome, the run’s declared dimensions (service, provider) and time (on endedAt); pages stay correct while new records arrive.
          */
         get: operations["listTransitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/durations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deploy and bake time analytics
+         * @description Per group: count, failures, failure rate, mean, p50/p90/p95/p99 and max of run durations (deploy time: cluster runs to live; bake time: image runs to built) and of each provider step, and the mean time between failures. Read from histograms rolled up as runs finish (per kind, target, step, outcome, dimension values and hour), so a query costs the buckets in range, never the raw records. Send Accept: text/csv for one CSV row per group and series.
+         */
+        get: operations["getDurations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -406,7 +882,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -623,7 +1099,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -681,7 +1157,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -715,8 +1191,10 @@ export interface operations {
     listImages: {
         parameters: {
             query?: {
-                /** @description Only resources in this state. */
+                /** @description Only resources in this state. Without it, resources in a terminal state (destroyed) are left out unless includeDestroyed=true. */
                 state?: "pending" | "building" | "built" | "destroying" | "failed" | "destroyed";
+                /** @description Also list resources in a terminal state (destroyed), which are otherwise left out. */
+                includeDestroyed?: boolean;
                 /** @description Only resources with this label, as key=value; repeat for several (all must match). */
                 label?: string[];
                 /** @description Page size (1-200). */
@@ -811,7 +1289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -898,7 +1376,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1073,7 +1551,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1160,7 +1638,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1276,7 +1754,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1396,7 +1874,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1483,7 +1961,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1512,7 +1990,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1683,7 +2161,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1770,7 +2248,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1799,7 +2277,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1915,7 +2393,250 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getImageHistory: {
+        parameters: {
+            query?: {
+                order?: "asc" | "desc";
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transitions, oldest first unless order=desc. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @description Per-resource sequence number. */
+                            seq: number;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            resourceId: string;
+                            kind: string;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            runId: string;
+                            from: string;
+                            to: string;
+                            event: string;
+                            attempt: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            startedAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            endedAt: string;
+                            durationMs: number;
+                            outcome: "requested" | "succeeded" | "failed" | "cancelled";
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description Provider outputs, secrets redacted. */
+                            outputs: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Bounded tail of the step’s output. */
+                            log: string;
+                            /** @description Who requested the run (requestedBy). */
+                            actor: string;
+                            /** @description The run’s target state, or action:<name> for an action run (action:verify). */
+                            target: string;
+                            /** @description Why the run was requested. */
+                            reason: string | null;
+                            /** @description The x-request-id of the request that started the run. */
+                            requestId: string | null;
+                            /** @description The provider step this transition answered (its duration is the step’s), or null. */
+                            step: string | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2025,6 +2746,18 @@ export interface operations {
                         startedAt: string | null;
                         finishedAt: string | null;
                         durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -2035,7 +2768,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2122,7 +2855,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2151,7 +2884,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2267,7 +3000,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2301,8 +3034,10 @@ export interface operations {
     listClusters: {
         parameters: {
             query?: {
-                /** @description Only resources in this state. */
+                /** @description Only resources in this state. Without it, resources in a terminal state (destroyed) are left out unless includeDestroyed=true. */
                 state?: "pending" | "launching" | "verifying" | "ready" | "promoting" | "live" | "standby" | "failed" | "destroying" | "destroyed";
+                /** @description Also list resources in a terminal state (destroyed), which are otherwise left out. */
+                includeDestroyed?: boolean;
                 /** @description Only resources with this label, as key=value; repeat for several (all must match). */
                 label?: string[];
                 /** @description Page size (1-200). */
@@ -2339,10 +3074,15 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.
+                                 * @description The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.
                                  * @example web-production
                                  */
                                 service: string;
+                                /**
+                                 * @description The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.
+                                 * @example production
+                                 */
+                                environment?: string;
                                 /**
                                  * @description Id of a built image; its start command runs on every instance.
                                  * @example 01JDQ3M5T2Q3W3K5A3B8C9D0EF
@@ -2356,7 +3096,7 @@ export interface operations {
                                 /** @description Provider options. */
                                 provider?: {
                                     /**
-                                     * @description Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.
+                                     * @description For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.
                                      * @example 8080
                                      */
                                     balancerPort?: number;
@@ -2403,7 +3143,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2490,7 +3230,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2551,10 +3291,15 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.
+                         * @description The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.
                          * @example web-production
                          */
                         service: string;
+                        /**
+                         * @description The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.
+                         * @example production
+                         */
+                        environment?: string;
                         /**
                          * @description Id of a built image; its start command runs on every instance.
                          * @example 01JDQ3M5T2Q3W3K5A3B8C9D0EF
@@ -2568,7 +3313,7 @@ export interface operations {
                         /** @description Provider options. */
                         provider?: {
                             /**
-                             * @description Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.
+                             * @description For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.
                              * @example 8080
                              */
                             balancerPort?: number;
@@ -2615,10 +3360,15 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.
+                             * @description The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.
                              * @example web-production
                              */
                             service: string;
+                            /**
+                             * @description The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.
+                             * @example production
+                             */
+                            environment?: string;
                             /**
                              * @description Id of a built image; its start command runs on every instance.
                              * @example 01JDQ3M5T2Q3W3K5A3B8C9D0EF
@@ -2632,7 +3382,7 @@ export interface operations {
                             /** @description Provider options. */
                             provider?: {
                                 /**
-                                 * @description Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.
+                                 * @description For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.
                                  * @example 8080
                                  */
                                 balancerPort?: number;
@@ -2676,7 +3426,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +3513,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2879,7 +3629,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2944,10 +3694,15 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.
+                             * @description The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.
                              * @example web-production
                              */
                             service: string;
+                            /**
+                             * @description The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.
+                             * @example production
+                             */
+                            environment?: string;
                             /**
                              * @description Id of a built image; its start command runs on every instance.
                              * @example 01JDQ3M5T2Q3W3K5A3B8C9D0EF
@@ -2961,7 +3716,7 @@ export interface operations {
                             /** @description Provider options. */
                             provider?: {
                                 /**
-                                 * @description Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.
+                                 * @description For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.
                                  * @example 8080
                                  */
                                 balancerPort?: number;
@@ -3005,7 +3760,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3092,7 +3847,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3121,7 +3876,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3179,10 +3934,15 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.
+                         * @description The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.
                          * @example web-production
                          */
                         service: string;
+                        /**
+                         * @description The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.
+                         * @example production
+                         */
+                        environment?: string;
                         /**
                          * @description Id of a built image; its start command runs on every instance.
                          * @example 01JDQ3M5T2Q3W3K5A3B8C9D0EF
@@ -3196,7 +3956,7 @@ export interface operations {
                         /** @description Provider options. */
                         provider?: {
                             /**
-                             * @description Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.
+                             * @description For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.
                              * @example 8080
                              */
                             balancerPort?: number;
@@ -3243,10 +4003,15 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The service this cluster serves: the name traffic is addressed by. At most one cluster per service is live.
+                             * @description The service this cluster serves, by name or id (stored by name). A name no service has yet creates that service (with the port from provider.balancerPort); creating the service first is the documented way. At most one cluster per service is live.
                              * @example web-production
                              */
                             service: string;
+                            /**
+                             * @description The environment the cluster runs in (default `default`): the settings of this environment and its service are pinned at launch and given to every instance.
+                             * @example production
+                             */
+                            environment?: string;
                             /**
                              * @description Id of a built image; its start command runs on every instance.
                              * @example 01JDQ3M5T2Q3W3K5A3B8C9D0EF
@@ -3260,7 +4025,7 @@ export interface operations {
                             /** @description Provider options. */
                             provider?: {
                                 /**
-                                 * @description Port of the service's load balancer (local provider). The first cluster of a service that names one decides it; when none does, a free port is picked and kept.
+                                 * @description For a cluster that creates its service (spec.service names none yet): the port of the service's load balancer (local provider). A service that failed to provision takes the port of the next cluster naming one. Otherwise the service's own spec.provider.port decides.
                                  * @example 8080
                                  */
                                 balancerPort?: number;
@@ -3304,7 +4069,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3391,7 +4156,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3420,7 +4185,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3536,7 +4301,250 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getClusterHistory: {
+        parameters: {
+            query?: {
+                order?: "asc" | "desc";
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transitions, oldest first unless order=desc. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @description Per-resource sequence number. */
+                            seq: number;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            resourceId: string;
+                            kind: string;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            runId: string;
+                            from: string;
+                            to: string;
+                            event: string;
+                            attempt: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            startedAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            endedAt: string;
+                            durationMs: number;
+                            outcome: "requested" | "succeeded" | "failed" | "cancelled";
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description Provider outputs, secrets redacted. */
+                            outputs: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Bounded tail of the step’s output. */
+                            log: string;
+                            /** @description Who requested the run (requestedBy). */
+                            actor: string;
+                            /** @description The run’s target state, or action:<name> for an action run (action:verify). */
+                            target: string;
+                            /** @description Why the run was requested. */
+                            reason: string | null;
+                            /** @description The x-request-id of the request that started the run. */
+                            requestId: string | null;
+                            /** @description The provider step this transition answered (its duration is the step’s), or null. */
+                            step: string | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3646,6 +4654,18 @@ export interface operations {
                         startedAt: string | null;
                         finishedAt: string | null;
                         durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -3656,7 +4676,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3743,7 +4763,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3772,7 +4792,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3888,7 +4908,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3986,6 +5006,18 @@ export interface operations {
                         startedAt: string | null;
                         finishedAt: string | null;
                         durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -3996,7 +5028,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4083,7 +5115,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4112,7 +5144,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,7 +5260,7091 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: {
+                /** @description Only resources in this state. Without it, resources in a terminal state (destroyed) are left out unless includeDestroyed=true. */
+                state?: "pending" | "provisioning" | "active" | "failed" | "destroying" | "destroyed";
+                /** @description Also list resources in a terminal state (destroyed), which are otherwise left out. */
+                includeDestroyed?: boolean;
+                /** @description Only resources with this label, as key=value; repeat for several (all must match). */
+                label?: string[];
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of services. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "service";
+                            /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                            name: string;
+                            /** @description Current state of the resource’s state machine. */
+                            state: "pending" | "provisioning" | "active" | "failed" | "destroying" | "destroyed";
+                            /** @description Bumped on every change; the ETag. */
+                            version: number;
+                            spec: {
+                                /** @description The front door: its provider and settings. */
+                                provider?: {
+                                    /**
+                                     * @description Where the front door runs (default "local").
+                                     * @enum {string}
+                                     */
+                                    type?: "local";
+                                    /**
+                                     * @description Port the service's load balancer listens on (local provider). A port Slipway or another service holds is refused (409); left out, a free port is picked when the service is provisioned.
+                                     * @example 8080
+                                     */
+                                    port?: number;
+                                };
+                            };
+                            /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                            status: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                             * @example {
+                             *       "team": "payments",
+                             *       "env": "production"
+                             *     }
+                             */
+                            labels: {
+                                [key: string]: string;
+                            };
+                            /** @description The run holding the resource, if any. */
+                            activeRunId: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            updatedAt: string;
+                            /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                            observed?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    createService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "hello-v1",
+                 *       "spec": {
+                 *         "provider": {
+                 *           "type": "local",
+                 *           "port": 8080
+                 *         }
+                 *       },
+                 *       "labels": {
+                 *         "team": "web"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                    name: string;
+                    spec: {
+                        /** @description The front door: its provider and settings. */
+                        provider?: {
+                            /**
+                             * @description Where the front door runs (default "local").
+                             * @enum {string}
+                             */
+                            type?: "local";
+                            /**
+                             * @description Port the service's load balancer listens on (local provider). A port Slipway or another service holds is refused (409); left out, a free port is picked when the service is provisioned.
+                             * @example 8080
+                             */
+                            port?: number;
+                        };
+                    };
+                    /**
+                     * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                     * @example {
+                     *       "team": "payments",
+                     *       "env": "production"
+                     *     }
+                     */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Service: What traffic is addressed by (web-production): it owns the front door (the local load balancer), its clusters take turns behind it. Create it first, then its clusters; a cluster naming a service that does not exist yet creates it. Its representation shows the endpoint (status.url), the balancer's pid and whether it answers (status.balancer), the live cluster and the standby ones. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "service";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "pending" | "provisioning" | "active" | "failed" | "destroying" | "destroyed";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /** @description The front door: its provider and settings. */
+                            provider?: {
+                                /**
+                                 * @description Where the front door runs (default "local").
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                                /**
+                                 * @description Port the service's load balancer listens on (local provider). A port Slipway or another service holds is refused (409); left out, a free port is picked when the service is provisioned.
+                                 * @example 8080
+                                 */
+                                port?: number;
+                            };
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Service: What traffic is addressed by (web-production): it owns the front door (the local load balancer), its clusters take turns behind it. Create it first, then its clusters; a cluster naming a service that does not exist yet creates it. Its representation shows the endpoint (status.url), the balancer's pid and whether it answers (status.balancer), the live cluster and the standby ones. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "service";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "pending" | "provisioning" | "active" | "failed" | "destroying" | "destroyed";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /** @description The front door: its provider and settings. */
+                            provider?: {
+                                /**
+                                 * @description Where the front door runs (default "local").
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                                /**
+                                 * @description Port the service's load balancer listens on (local provider). A port Slipway or another service holds is refused (409); left out, a free port is picked when the service is provisioned.
+                                 * @example 8080
+                                 */
+                                port?: number;
+                            };
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    patchService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a GET (or a list of them, or *); the patch is refused (412) unless one names the current version. Compared strongly: a weak tag (W/"1") never matches. A value that is not an entity-tag list is refused (400 invalid_if_match). */
+                "if-match"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Replaces the labels and/or the spec (the spec only in an editable state). */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "labels": {
+                 *         "team": "web",
+                 *         "tier": "frontend"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    spec?: {
+                        /** @description The front door: its provider and settings. */
+                        provider?: {
+                            /**
+                             * @description Where the front door runs (default "local").
+                             * @enum {string}
+                             */
+                            type?: "local";
+                            /**
+                             * @description Port the service's load balancer listens on (local provider). A port Slipway or another service holds is refused (409); left out, a free port is picked when the service is provisioned.
+                             * @example 8080
+                             */
+                            port?: number;
+                        };
+                    };
+                    /**
+                     * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                     * @example {
+                     *       "team": "payments",
+                     *       "env": "production"
+                     *     }
+                     */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Service: What traffic is addressed by (web-production): it owns the front door (the local load balancer), its clusters take turns behind it. Create it first, then its clusters; a cluster naming a service that does not exist yet creates it. Its representation shows the endpoint (status.url), the balancer's pid and whether it answers (status.balancer), the live cluster and the standby ones. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "service";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "pending" | "provisioning" | "active" | "failed" | "destroying" | "destroyed";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /** @description The front door: its provider and settings. */
+                            provider?: {
+                                /**
+                                 * @description Where the front door runs (default "local").
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                                /**
+                                 * @description Port the service's load balancer listens on (local provider). A port Slipway or another service holds is refused (409); left out, a free port is picked when the service is provisioned.
+                                 * @example 8080
+                                 */
+                                port?: number;
+                            };
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: precondition_failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getServiceHistory: {
+        parameters: {
+            query?: {
+                order?: "asc" | "desc";
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transitions, oldest first unless order=desc. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @description Per-resource sequence number. */
+                            seq: number;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            resourceId: string;
+                            kind: string;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            runId: string;
+                            from: string;
+                            to: string;
+                            event: string;
+                            attempt: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            startedAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            endedAt: string;
+                            durationMs: number;
+                            outcome: "requested" | "succeeded" | "failed" | "cancelled";
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description Provider outputs, secrets redacted. */
+                            outputs: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Bounded tail of the step’s output. */
+                            log: string;
+                            /** @description Who requested the run (requestedBy). */
+                            actor: string;
+                            /** @description The run’s target state, or action:<name> for an action run (action:verify). */
+                            target: string;
+                            /** @description Why the run was requested. */
+                            reason: string | null;
+                            /** @description The x-request-id of the request that started the run. */
+                            requestId: string | null;
+                            /** @description The provider step this transition answered (its duration is the step’s), or null. */
+                            step: string | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    runService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "target": "active",
+                 *       "reason": "first bake"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description State to move the service to: active, destroyed. */
+                    target: "active" | "destroyed";
+                    /** @description Why; recorded on the run. Required for some targets (see /v1/kinds). */
+                    reason?: string;
+                    /** @description Override a safety refusal; needs a reason. */
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    verifyService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No input: send no body, or {}. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    repairService: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No input: send no body, or {}. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listSettings: {
+        parameters: {
+            query?: {
+                /** @description Only resources in this state. Without it, resources in a terminal state (destroyed) are left out unless includeDestroyed=true. */
+                state?: "pending" | "applying" | "active" | "failed" | "deleting" | "deleted";
+                /** @description Also list resources in a terminal state (destroyed), which are otherwise left out. */
+                includeDestroyed?: boolean;
+                /** @description Only resources with this label, as key=value; repeat for several (all must match). */
+                label?: string[];
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "setting";
+                            /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                            name: string;
+                            /** @description Current state of the resource’s state machine. */
+                            state: "pending" | "applying" | "active" | "failed" | "deleting" | "deleted";
+                            /** @description Bumped on every change; the ETag. */
+                            version: number;
+                            spec: {
+                                /**
+                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                                 * @example GREETING
+                                 */
+                                key: string;
+                                /**
+                                 * @description Scope: only clusters of this environment get it. Fixed at create; a patch may leave it out.
+                                 * @example production
+                                 */
+                                environment?: string;
+                                /**
+                                 * @description Scope: only clusters of this service get it. Fixed at create; a patch may leave it out.
+                                 * @example web-production
+                                 */
+                                service?: string;
+                                /** @description Encrypted at rest and never shown; read back only through `GET /v1/settings/{id}/secret`. Fixed at create. */
+                                secret?: boolean;
+                                /**
+                                 * @description Write-only: a create or patch with a value adds a new version (applied by the next run to `active`). Never stored on the resource nor returned.
+                                 * @example hello
+                                 */
+                                value?: string;
+                                /** @description The version the next run to `active` applies: set by Slipway to the newest when a value is sent; a patch without a value may name an older one (a rollback, which `POST /v1/settings/{id}/rollback` does). Refused at create. */
+                                version?: number;
+                            };
+                            /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                            status: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                             * @example {
+                             *       "team": "payments",
+                             *       "env": "production"
+                             *     }
+                             */
+                            labels: {
+                                [key: string]: string;
+                            };
+                            /** @description The run holding the resource, if any. */
+                            activeRunId: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            updatedAt: string;
+                            /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                            observed?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    createSetting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "hello-v1",
+                 *       "spec": {
+                 *         "key": "GREETING",
+                 *         "environment": "production",
+                 *         "value": "hello"
+                 *       },
+                 *       "labels": {
+                 *         "team": "web"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                    name: string;
+                    spec: {
+                        /**
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @example GREETING
+                         */
+                        key: string;
+                        /**
+                         * @description Scope: only clusters of this environment get it. Fixed at create; a patch may leave it out.
+                         * @example production
+                         */
+                        environment?: string;
+                        /**
+                         * @description Scope: only clusters of this service get it. Fixed at create; a patch may leave it out.
+                         * @example web-production
+                         */
+                        service?: string;
+                        /** @description Encrypted at rest and never shown; read back only through `GET /v1/settings/{id}/secret`. Fixed at create. */
+                        secret?: boolean;
+                        /**
+                         * @description Write-only: a create or patch with a value adds a new version (applied by the next run to `active`). Never stored on the resource nor returned.
+                         * @example hello
+                         */
+                        value?: string;
+                        /** @description The version the next run to `active` applies: set by Slipway to the newest when a value is sent; a patch without a value may name an older one (a rollback, which `POST /v1/settings/{id}/rollback` does). Refused at create. */
+                        version?: number;
+                    };
+                    /**
+                     * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                     * @example {
+                     *       "team": "payments",
+                     *       "env": "production"
+                     *     }
+                     */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Setting: A versioned key/value in a scope (global, an environment, a service, or both), given to instances as an environment variable. A cluster pins the resolved settings at launch, so a swap back restores the old configuration with the old code. Secret values are encrypted at rest and never shown. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "setting";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "pending" | "applying" | "active" | "failed" | "deleting" | "deleted";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /**
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @example GREETING
+                             */
+                            key: string;
+                            /**
+                             * @description Scope: only clusters of this environment get it. Fixed at create; a patch may leave it out.
+                             * @example production
+                             */
+                            environment?: string;
+                            /**
+                             * @description Scope: only clusters of this service get it. Fixed at create; a patch may leave it out.
+                             * @example web-production
+                             */
+                            service?: string;
+                            /** @description Encrypted at rest and never shown; read back only through `GET /v1/settings/{id}/secret`. Fixed at create. */
+                            secret?: boolean;
+                            /**
+                             * @description Write-only: a create or patch with a value adds a new version (applied by the next run to `active`). Never stored on the resource nor returned.
+                             * @example hello
+                             */
+                            value?: string;
+                            /** @description The version the next run to `active` applies: set by Slipway to the newest when a value is sent; a patch without a value may name an older one (a rollback, which `POST /v1/settings/{id}/rollback` does). Refused at create. */
+                            version?: number;
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Setting: A versioned key/value in a scope (global, an environment, a service, or both), given to instances as an environment variable. A cluster pins the resolved settings at launch, so a swap back restores the old configuration with the old code. Secret values are encrypted at rest and never shown. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "setting";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "pending" | "applying" | "active" | "failed" | "deleting" | "deleted";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /**
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @example GREETING
+                             */
+                            key: string;
+                            /**
+                             * @description Scope: only clusters of this environment get it. Fixed at create; a patch may leave it out.
+                             * @example production
+                             */
+                            environment?: string;
+                            /**
+                             * @description Scope: only clusters of this service get it. Fixed at create; a patch may leave it out.
+                             * @example web-production
+                             */
+                            service?: string;
+                            /** @description Encrypted at rest and never shown; read back only through `GET /v1/settings/{id}/secret`. Fixed at create. */
+                            secret?: boolean;
+                            /**
+                             * @description Write-only: a create or patch with a value adds a new version (applied by the next run to `active`). Never stored on the resource nor returned.
+                             * @example hello
+                             */
+                            value?: string;
+                            /** @description The version the next run to `active` applies: set by Slipway to the newest when a value is sent; a patch without a value may name an older one (a rollback, which `POST /v1/settings/{id}/rollback` does). Refused at create. */
+                            version?: number;
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    patchSetting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a GET (or a list of them, or *); the patch is refused (412) unless one names the current version. Compared strongly: a weak tag (W/"1") never matches. A value that is not an entity-tag list is refused (400 invalid_if_match). */
+                "if-match"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Replaces the labels and/or the spec (the spec only in an editable state). */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "labels": {
+                 *         "team": "web",
+                 *         "tier": "frontend"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    spec?: {
+                        /**
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @example GREETING
+                         */
+                        key: string;
+                        /**
+                         * @description Scope: only clusters of this environment get it. Fixed at create; a patch may leave it out.
+                         * @example production
+                         */
+                        environment?: string;
+                        /**
+                         * @description Scope: only clusters of this service get it. Fixed at create; a patch may leave it out.
+                         * @example web-production
+                         */
+                        service?: string;
+                        /** @description Encrypted at rest and never shown; read back only through `GET /v1/settings/{id}/secret`. Fixed at create. */
+                        secret?: boolean;
+                        /**
+                         * @description Write-only: a create or patch with a value adds a new version (applied by the next run to `active`). Never stored on the resource nor returned.
+                         * @example hello
+                         */
+                        value?: string;
+                        /** @description The version the next run to `active` applies: set by Slipway to the newest when a value is sent; a patch without a value may name an older one (a rollback, which `POST /v1/settings/{id}/rollback` does). Refused at create. */
+                        version?: number;
+                    };
+                    /**
+                     * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                     * @example {
+                     *       "team": "payments",
+                     *       "env": "production"
+                     *     }
+                     */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Setting: A versioned key/value in a scope (global, an environment, a service, or both), given to instances as an environment variable. A cluster pins the resolved settings at launch, so a swap back restores the old configuration with the old code. Secret values are encrypted at rest and never shown. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "setting";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "pending" | "applying" | "active" | "failed" | "deleting" | "deleted";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /**
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @example GREETING
+                             */
+                            key: string;
+                            /**
+                             * @description Scope: only clusters of this environment get it. Fixed at create; a patch may leave it out.
+                             * @example production
+                             */
+                            environment?: string;
+                            /**
+                             * @description Scope: only clusters of this service get it. Fixed at create; a patch may leave it out.
+                             * @example web-production
+                             */
+                            service?: string;
+                            /** @description Encrypted at rest and never shown; read back only through `GET /v1/settings/{id}/secret`. Fixed at create. */
+                            secret?: boolean;
+                            /**
+                             * @description Write-only: a create or patch with a value adds a new version (applied by the next run to `active`). Never stored on the resource nor returned.
+                             * @example hello
+                             */
+                            value?: string;
+                            /** @description The version the next run to `active` applies: set by Slipway to the newest when a value is sent; a patch without a value may name an older one (a rollback, which `POST /v1/settings/{id}/rollback` does). Refused at create. */
+                            version?: number;
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: precondition_failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getSettingHistory: {
+        parameters: {
+            query?: {
+                order?: "asc" | "desc";
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transitions, oldest first unless order=desc. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @description Per-resource sequence number. */
+                            seq: number;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            resourceId: string;
+                            kind: string;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            runId: string;
+                            from: string;
+                            to: string;
+                            event: string;
+                            attempt: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            startedAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            endedAt: string;
+                            durationMs: number;
+                            outcome: "requested" | "succeeded" | "failed" | "cancelled";
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description Provider outputs, secrets redacted. */
+                            outputs: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Bounded tail of the step’s output. */
+                            log: string;
+                            /** @description Who requested the run (requestedBy). */
+                            actor: string;
+                            /** @description The run’s target state, or action:<name> for an action run (action:verify). */
+                            target: string;
+                            /** @description Why the run was requested. */
+                            reason: string | null;
+                            /** @description The x-request-id of the request that started the run. */
+                            requestId: string | null;
+                            /** @description The provider step this transition answered (its duration is the step’s), or null. */
+                            step: string | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    runSetting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "target": "active",
+                 *       "reason": "first bake"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description State to move the setting to: active, deleted. */
+                    target: "active" | "deleted";
+                    /** @description Why; recorded on the run. Required for some targets (see /v1/kinds). */
+                    reason?: string;
+                    /** @description Override a safety refusal; needs a reason. */
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    revealSetting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No input: send no body, or {}. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reencryptSetting: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description No input: send no body, or {}. */
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never> | null;
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    freezeService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why, for the audit trail (shown to whoever is refused a promote).
+                     * @example release freeze over the holidays
+                     */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    unfreezeService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Why, for the audit trail (shown to whoever is refused a promote).
+                     * @example release freeze over the holidays
+                     */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    resolveSettings: {
+        parameters: {
+            query?: {
+                environment?: string;
+                service?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        environment: string;
+                        service: string | null;
+                        settings: {
+                            key: string;
+                            /** @description The setting the key comes from. */
+                            setting: string;
+                            version: number;
+                            scope: "global" | "environment" | "service" | "environment+service";
+                            secret: boolean;
+                            /** @description Only for a setting that is not secret. */
+                            value?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listSettingVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier as returned by Slipway.
+                 * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            version: number;
+                            secret: boolean;
+                            createdAt: string;
+                            createdBy: string;
+                            /** @description The version the setting resolves to now. */
+                            applied: boolean;
+                            /** @description The version the next run to `active` applies (`spec.version`). */
+                            next: boolean;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    rollbackSetting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier as returned by Slipway.
+                 * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "version": 1,
+                 *       "reason": "v2 broke the checkout page"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description An earlier version to apply again. */
+                    version: number;
+                    /** @description Why, for the audit trail. */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: precondition_failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    readSettingSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Identifier as returned by Slipway.
+                 * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        key: string;
+                        version: number;
+                        value: string;
+                        run: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    reencryptSecrets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        runs: string[];
+                        failed: string[];
+                        deletedSettingsReencrypted: number;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listRuns: {
+        parameters: {
+            query?: {
+                kind?: string;
+                /**
+                 * @description Identifier as returned by Slipway.
+                 * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                 */
+                resourceId?: string;
+                status?: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                /** @description A target state, or action:<name>. */
+                target?: string;
+                /** @description Who requested the run. */
+                actor?: string;
+                /** @description Created at or after (inclusive). */
+                since?: string;
+                /** @description Created before (exclusive). */
+                until?: string;
+                order?: "asc" | "desc";
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs, newest first unless order=asc. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            resourceId: string;
+                            kind: string;
+                            target: string;
+                            /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                            action: string | null;
+                            /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                            status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                            requestedBy: string;
+                            reason: string | null;
+                            force: boolean;
+                            requestId: string | null;
+                            idempotencyKey: string | null;
+                            fromState: string;
+                            /** @description Provider step in progress or last run. */
+                            step: string | null;
+                            /** @description Attempts of the current step (>1 after a retry across a restart). */
+                            attempt: number;
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            cancelRequestedBy: string | null;
+                            cancelReason: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            durationMs: number | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
+                            /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                            failingSince: string | null;
+                            /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                            queue?: {
+                                /** @description Worker processes consuming the run queue now. */
+                                workers: number;
+                                /** @description Who will walk this run, or that no worker will until one starts. */
+                                detail: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4318,6 +12434,18 @@ export interface operations {
                         startedAt: string | null;
                         finishedAt: string | null;
                         durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -4328,7 +12456,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4415,7 +12543,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4444,7 +12572,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4549,6 +12677,18 @@ export interface operations {
                         startedAt: string | null;
                         finishedAt: string | null;
                         durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -4559,7 +12699,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4646,7 +12786,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4675,7 +12815,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress */
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4791,7 +12931,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4837,11 +12977,20 @@ export interface operations {
                  */
                 runId?: string;
                 actor?: string;
+                /** @description The event, e.g. SUCCESS. */
+                event?: string;
+                /** @description Only transitions into this state. */
+                to?: string;
                 outcome?: "requested" | "succeeded" | "failed" | "cancelled";
+                /** @description Only records whose run has provider = this value (a dimension a kind declares). */
+                provider?: string;
+                /** @description Only records whose run has service = this value (a dimension a kind declares). */
+                service?: string;
                 /** @description Ended at or after (inclusive). */
                 since?: string;
                 /** @description Ended before (exclusive). */
                 until?: string;
+                order?: "asc" | "desc";
                 /** @description Page size (1-200). */
                 limit?: number;
                 /** @description Opaque cursor from the previous page’s nextCursor. */
@@ -4853,7 +13002,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of transitions, oldest first. */
+            /** @description A page of transitions, oldest first unless order=desc. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4905,14 +13054,33 @@ export interface operations {
                             };
                             /** @description Bounded tail of the step’s output. */
                             log: string;
+                            /** @description Who requested the run (requestedBy). */
                             actor: string;
+                            /** @description The run’s target state, or action:<name> for an action run (action:verify). */
+                            target: string;
+                            /** @description Why the run was requested. */
+                            reason: string | null;
+                            /** @description The x-request-id of the request that started the run. */
+                            requestId: string | null;
+                            /** @description The provider step this transition answered (its duration is the step’s), or null. */
+                            step: string | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
                         }[];
                         /** @description Pass as `cursor` to fetch the next page; null on the last page. */
                         nextCursor: string | null;
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4999,7 +13167,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5028,7 +13196,234 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDurations: {
+        parameters: {
+            query?: {
+                /** @example cluster */
+                kind?: string;
+                /** @description The runs’ target (or action:<name>). Defaults to the kind’s headline target: live for clusters (deploy time), built for images (bake time). */
+                target?: string;
+                /** @description Only runs with provider = this value. */
+                provider?: string;
+                /** @description Only runs with service = this value. */
+                service?: string;
+                /** @description From this hour on (rounded down to the hour). */
+                since?: string;
+                /** @description Before this hour (rounded up to the hour). */
+                until?: string;
+                /** @description One of day, week, target, provider, service. A dimension the kind does not declare answers 400 dimension_not_applicable naming those that apply. */
+                groupBy?: "day" | "week" | "target" | "provider" | "service";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report (JSON), or the same figures as CSV. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kind: string | null;
+                        target: string | null;
+                        /** @description What the target measures, as the kind declares it (deploy time, bake time). */
+                        measures: string | null;
+                        groupBy: string | null;
+                        since: string | null;
+                        until: string | null;
+                        groups: {
+                            /** @description The group value (a day, the Monday of a week, a service…) or all. */
+                            group: string;
+                            /** @description Counts, failures, mean and max are exact; percentiles come from log-spaced histogram bins, within 2 % of the exact value. */
+                            runs: {
+                                /** @description Finished runs (or answered steps). */
+                                count: number;
+                                failures: number;
+                                failureRate: number;
+                                meanMs: number | null;
+                                p50Ms: number | null;
+                                p90Ms: number | null;
+                                p95Ms: number | null;
+                                p99Ms: number | null;
+                                maxMs: number | null;
+                            };
+                            /** @description Per provider step. */
+                            steps: {
+                                [key: string]: {
+                                    /** @description Finished runs (or answered steps). */
+                                    count: number;
+                                    failures: number;
+                                    failureRate: number;
+                                    meanMs: number | null;
+                                    p50Ms: number | null;
+                                    p90Ms: number | null;
+                                    p95Ms: number | null;
+                                    p99Ms: number | null;
+                                    maxMs: number | null;
+                                };
+                            };
+                            /** @description Mean time between consecutive failed runs of the group; null below two failures. */
+                            meanTimeBetweenFailuresMs: number | null;
+                            /** @description Mean time from a resource’s first failed run to its next successful run to the same target; null when none recovered. */
+                            meanTimeToRecoveryMs: number | null;
+                            /** @description Failed streaks that a successful run ended. */
+                            recoveries: number;
+                        }[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5083,7 +13478,7 @@ export interface operations {
                     "text/event-stream": string;
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5170,7 +13565,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found */
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5199,7 +13594,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: service_unavailable, queue_unavailable */
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
                     [name: string]: unknown;
