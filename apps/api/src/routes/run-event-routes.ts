@@ -9,6 +9,19 @@ const RunParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'The run id.' }),
 });
 
+const StreamEvent = Type.Object(
+  {
+    event: Type.Union(
+      [Type.Literal('transition'), Type.Literal('log'), Type.Literal('progress'), Type.Literal('status')],
+      { description: 'What the event carries.' },
+    ),
+    id: Type.Optional(Type.String({ description: 'The transition id (`Last-Event-ID` resumes after it).' })),
+    data: Type.String({ contentMediaType: 'application/json', description: 'The event, as JSON.' }),
+    retry: Type.Optional(Type.Integer({ description: 'Reconnection delay in milliseconds.' })),
+  },
+  { description: 'One server-sent event of the stream.' },
+);
+
 const EventHeaders = Type.Object({
   'last-event-id': Type.Optional(
     Type.String({
@@ -55,7 +68,8 @@ export function registerRunEventRoutes(
         response: {
           200: {
             description: 'The event stream; it ends after the `status` event.',
-            content: { 'text/event-stream': { schema: Type.String() } },
+            // On OpenAPI 3.1 a streaming media type's schema describes one event (3.2's itemSchema).
+            content: { 'text/event-stream': { schema: StreamEvent } },
           },
           ...problemResponses(400, 401, 403, 404, 503),
         },

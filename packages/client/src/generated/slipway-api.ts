@@ -13475,7 +13475,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @description What the event carries. */
+                        event: "transition" | "log" | "progress" | "status";
+                        /** @description The transition id (`Last-Event-ID` resumes after it). */
+                        id?: string;
+                        /** @description The event, as JSON. */
+                        data: string;
+                        /** @description Reconnection delay in milliseconds. */
+                        retry?: number;
+                    };
                 };
             };
             /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
