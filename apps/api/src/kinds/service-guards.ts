@@ -55,48 +55,66 @@ export function servicePortGuard(store: ResourceStore, apiPort: number): SpecGua
 
 /**
  * A cluster names its service by name or id and is stored with the name, which is what groups its
- * clusters (one live per service). A name no service has yet creates the service and starts its
- * provisioning, with the port of the cluster's `provider.balancerPort` (how clusters named
- * services before services were resources). A service that failed to provision is provisioned
- * again, on the port the cluster names if it names one.
+ * clusters (one live per service). Once the cluster is stored, a name no service has yet creates
+ * the service and starts its provisioning, with the port of the cluster's `provider.balancerPort`
+ * (how clusters named services before services were resources); a service that failed to
+ * provision is provisioned again, on the port the cluster names if it names one, when the write
+ * is a create or changes `spec.service` or `balancerPort` (so an unrelated patch does not).
  */
 export function clusterServiceGuard(store: ResourceStore): SpecGuard {
   return {
     name: 'service.of-cluster',
     kind: 'cluster',
-    async check({ spec, principal, actions }) {
-      const cluster = spec as ClusterSpec;
+    async check({ spec }) {
+      const named = (spec as ClusterSpec).service;
+      if (!isServiceId(named)) return undefined;
+      const found = await findService(store, named);
+      if (!found) {
+        throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
+          problems: [`spec.service: no service with id "${named}"`],
+        });
+      }
+      return found.name === named ? undefined : { ...spec, service: found.name };
+    },
+    async afterWrite({ resource, previous, principal, actions }) {
+      const cluster = resource.spec as ClusterSpec;
       const named = cluster.service;
       const port = cluster.provider?.balancerPort;
       const found = await findService(store, named);
       if (!found) {
-        if (isServiceId(named)) {
-          throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
-            problems: [`spec.service: no service with id "${named}"`],
-          });
+        try {
+          await createService(actions, named, port, principal);
+        } catch (error) {
+          // Another cluster write created it first: that one set its provisioning going.
+          if (
+            error instanceof SlipwayError &&
+            error.code === 'name_taken' &&
+            (await findService(store, named))
+          )
+            return;
+          throw error;
         }
-        await createService(actions, named, port, principal);
-        return undefined;
+        return;
       }
-      if (found.state === 'failed' && !found.activeRunId) {
-        const current = found.spec.provider?.port;
-        const ready =
-          port !== undefined && port !== current
-            ? await actions.patch(
-                serviceKind.name,
-                found.id,
-                { ...found.spec, provider: { type: 'local', port } },
-                principal,
-              )
-            : found;
-        await actions.requestRun(
-          serviceKind.name,
-          ready.id,
-          { target: 'active', reason: 'Provisioned again for a cluster that names it (spec.service)' },
-          principal,
-        );
-      }
-      return found.name === named ? undefined : { ...spec, service: found.name };
+      const before = previous?.spec as ClusterSpec | undefined;
+      const changed = !before || before.service !== named || before.provider?.balancerPort !== port;
+      if (!changed || found.state !== 'failed' || found.activeRunId) return;
+      const current = found.spec.provider?.port;
+      const ready =
+        port !== undefined && port !== current
+          ? await actions.patch(
+              serviceKind.name,
+              found.id,
+              { ...found.spec, provider: { type: 'local', port } },
+              principal,
+            )
+          : found;
+      await actions.requestRun(
+        serviceKind.name,
+        ready.id,
+        { target: 'active', reason: 'Provisioned again for a cluster that names it (spec.service)' },
+        principal,
+      );
     },
   };
 }

@@ -35,6 +35,19 @@ export interface SpecGuard {
     principal: Principal;
     actions: GuardActions;
   }): Promise<Record<string, unknown> | undefined>;
+  /**
+   * After the write is stored (and its references confirmed): what the guard does because of it
+   * (create the service a cluster names). Here, not in `check`, so a write refused for its own
+   * sake (a taken name, a withdrawn reference) leaves nothing behind.
+   */
+  afterWrite?(input: {
+    /** As stored. */
+    resource: Resource;
+    /** Before the patch, or null at create. */
+    previous: Resource | null;
+    principal: Principal;
+    actions: GuardActions;
+  }): Promise<void>;
 }
 
 /**

@@ -40,7 +40,6 @@ export class ResourceWrites {
     const kind = this.context.kind(kindName, principal, 'write');
     this.validateSpec(kind, input.spec);
     await this.references.check(kind, input.spec);
-    // Last, as a guard may create what the spec names (a cluster's service).
     input = { ...input, spec: await this.guardSpec(kind, input.spec, null, principal) };
     const id = this.context.options.newId();
     const spec = await this.storeSpec(kind, id, input.spec, null, principal);
@@ -73,6 +72,7 @@ export class ResourceWrites {
         { ...refused.details, withdrawn: withdrawnBy ? resource.id : null, withdrawnBy },
       );
     }
+    await this.afterWrite(kind, resource, null, principal);
     return resource;
   }
 
@@ -134,6 +134,7 @@ export class ResourceWrites {
           { ...refused.details, undone },
         );
       }
+      if (input.spec) await this.afterWrite(kind, patched, resource, principal);
       return patched;
     } catch (error) {
       if (error instanceof SlipwayError && error.code === 'version_conflict' && expectedVersion !== null) {
@@ -243,6 +244,19 @@ export class ResourceWrites {
         (await guard.check({ spec: current, resource, principal, actions: this.guardActions })) ?? current;
     }
     return current;
+  }
+
+  /** What other kinds' guards do once this kind's write is stored, in registration order. */
+  private async afterWrite(
+    kind: RegisteredKind,
+    resource: Resource,
+    previous: Resource | null,
+    principal: Principal,
+  ): Promise<void> {
+    for (const guard of this.context.options.specGuards ?? []) {
+      if (guard.kind !== kind.definition.name || !guard.afterWrite) continue;
+      await guard.afterWrite({ resource, previous, principal, actions: this.guardActions });
+    }
   }
 
   private validateSpec(kind: RegisteredKind, spec: Record<string, unknown>): void {
