@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OutputBuffer } from './output-buffer';
 import { pollUntil } from './poll';
+import { killProcessesWithin, processesCarrying } from './process-table';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const EXAMPLES_DIR = join(REPO_ROOT, 'examples');
@@ -233,7 +234,8 @@ function listeningPort(stderr: string): number | null {
  * removes the data dirs it created. Call from afterEach/afterAll so a failing test leaks nothing.
  */
 export async function stopAllSlipways(): Promise<void> {
-  const alive = [...started].filter((server) => server.exit === null);
+  const servers = [...started];
+  const alive = servers.filter((server) => server.exit === null);
   started.clear();
   await Promise.all(
     alive.map((server) =>
@@ -242,6 +244,18 @@ export async function stopAllSlipways(): Promise<void> {
       }),
     ),
   );
+  // Balancers and instances are detached on purpose, and workers a test started itself carry the
+  // data directory only in their environment: none of them may outlive the test that made them.
+  for (const dir of new Set(servers.map((server) => server.dataDir))) {
+    await killProcessesWithin(dir);
+    for (const info of await processesCarrying('SLIPWAY_DATA_DIR', dir)) {
+      try {
+        process.kill(info.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
   const dirs = [...ownedDirs];
   ownedDirs.clear();
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
