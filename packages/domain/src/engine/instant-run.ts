@@ -1,6 +1,7 @@
 import type { Resource } from '../model/resource';
 import type { Run } from '../model/run';
 import type { Transition } from '../model/transition';
+import type { ResourceStore } from '../ports/resource-store';
 import type { RunStore } from '../ports/run-store';
 
 /** One recorded change that needs no provider step: freezing a service, adopting one at start. */
@@ -27,7 +28,7 @@ export interface InstantChange {
  * that runs).
  */
 export async function recordInstantRun(
-  store: RunStore,
+  store: RunStore & Pick<ResourceStore, 'getResource'>,
   change: InstantChange,
   ids: { newId(): string; now(): string },
 ): Promise<{ run: Run; resource: Resource; transition: Transition }> {
@@ -60,6 +61,30 @@ export async function recordInstantRun(
     failingSince: null,
   };
   await store.startRun(run);
+  try {
+    return await recordAndFinish(store, change, run, at, ids);
+  } catch (error) {
+    // The run holds the resource's one-active-run lock: leaving it queued would refuse every later
+    // run until a restart's recovery walk.
+    await store.finishRun(run.id, ['queued'], {
+      status: 'failed',
+      error: { code: 'instant_run_failed', message: error instanceof Error ? error.message : String(error) },
+      finishedAt: ids.now(),
+      durationMs: 0,
+    });
+    throw error;
+  }
+}
+
+async function recordAndFinish(
+  store: RunStore & Pick<ResourceStore, 'getResource'>,
+  change: InstantChange,
+  run: Run,
+  at: string,
+  ids: { newId(): string; now(): string },
+): Promise<{ run: Run; resource: Resource; transition: Transition }> {
+  // Re-read under the lock: a run that finished after the caller loaded the resource moved its seq.
+  const resource = (await store.getResource(run.resourceId)) ?? change.resource;
   const transition: Transition = {
     id: ids.newId(),
     seq: resource.seq + 1,
