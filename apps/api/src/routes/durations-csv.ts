@@ -30,8 +30,8 @@ export function durationsCsv(report: DurationsReport): string {
 
 function row(group: string, series: string, stats: DurationStats, extra: (number | null)[]): string {
   return [
-    field(group),
-    field(series),
+    csvField(group),
+    csvField(series),
     ...COLUMNS.map((column) => cell(stats[column])),
     ...extra.map(cell),
   ].join(',');
@@ -41,8 +41,11 @@ function cell(value: number | null): string {
   return value === null ? '' : String(value);
 }
 
-/** RFC 4180 quoting, and a leading = + - @ neutralised so a spreadsheet never runs a cell as a formula. */
-function field(value: string): string {
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
+/**
+ * RFC 4180 quoting, and a leading = + - @ tab or carriage return neutralised (OWASP's list) so a
+ * spreadsheet never runs a cell as a formula.
+ */
+export function csvField(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
