@@ -10,7 +10,11 @@ export const ANALYTICS_PAGE_SCRIPT = `'use strict';
   var status = document.getElementById('status');
   var tokenInput = document.getElementById('token');
   var fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromHash) sessionStorage.setItem('slipway-token', fromHash);
+  if (fromHash) {
+    sessionStorage.setItem('slipway-token', fromHash);
+    // Out of the address bar, so it is not kept in history, bookmarks or a shared screen.
+    history.replaceState(null, '', location.pathname + location.search);
+  }
   tokenInput.value = sessionStorage.getItem('slipway-token') || '';
   document.getElementById('token-form').addEventListener('submit', function (event) {
     event.preventDefault();

@@ -100,6 +100,8 @@ describe.skipIf(!available)('the /analytics page in headless Chromium', () => {
     expect(
       await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.dataset.loaded),
     ).toBe('true');
+    // The token came in the fragment and is gone from the address bar once read.
+    expect(page.url()).toBe(`${baseUrl}/analytics`);
     const drawn = await page.evaluate(() => {
       const charts = (globalThis as unknown as PageGlobals).slipwayCharts;
       return Object.fromEntries(
