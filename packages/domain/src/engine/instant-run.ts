@@ -57,7 +57,7 @@ export async function recordInstantRun(
     finishedAt: null,
     durationMs: null,
     groups: change.groups ?? {},
-    // An instant change cannot fail, so it never ends an outage.
+    // An instant change is not a deploy: it neither starts nor ends an outage.
     failingSince: null,
   };
   await store.startRun(run);

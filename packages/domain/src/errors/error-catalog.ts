@@ -74,6 +74,10 @@ export const ERROR_CATALOG = {
   provider_error: { title: 'The provider step threw instead of answering', run: true },
   no_provider: { title: 'No provider implements the step', run: true },
   hook_failed: { title: "Another kind's hook on the step threw instead of answering", run: true },
+  instant_run_failed: {
+    title: 'A change recorded at once (a freeze, an adoption) could not be recorded; nothing changed',
+    run: true,
+  },
   resource_missing: { title: 'The resource of the run is gone', run: true },
   unknown_action: { title: 'The kind has no such action', run: true },
   executor_error: {
