@@ -26,8 +26,10 @@ const idOf = (key: string, version: number) => `${key}@${String(version).padStar
 /**
  * A kind's collection on MongoDB without transactions or atomic conditional updates (FerretDB v1):
  * every write inserts the entry's next version under a unique `_id`, which is the commit point, as
- * the store's change log is; the entry is its highest version. Older versions of a replaced entry
- * stay behind as history; nothing reads them.
+ * the store's change log is; the entry is its highest version. Once the next version is in, the
+ * older ones are deleted: a replaced document may be a secret sealed under a key being retired, and
+ * must not stay readable with it. A crash before that delete leaves them until the next replace,
+ * which deletes every older version; nothing reads them meanwhile.
  */
 export class MongoKindCollections implements KindCollections {
   private readonly ready = new Map<string, Promise<void>>();
@@ -90,7 +92,14 @@ export class MongoKindCollections implements KindCollections {
           if (current.version !== expectedVersion) {
             throw conflict(declaration, key, `is at version ${current.version}, not ${expectedVersion}`);
           }
-          return insertVersion(key, expectedVersion + 1, doc, `changed at version ${expectedVersion}`);
+          const replaced = await insertVersion(
+            key,
+            expectedVersion + 1,
+            doc,
+            `changed at version ${expectedVersion}`,
+          );
+          await collection.deleteMany({ key, version: { $lt: replaced.version } });
+          return replaced;
         });
       },
       async list(query): Promise<Page<CollectionEntry<Static<Doc>>>> {

@@ -1,6 +1,7 @@
 import { describeWithService, findMongo, uniqueDatabaseName } from '@slipway/acceptance/support/services';
 import type { Resource, Run } from '@slipway/domain';
 import { MongoClient } from 'mongodb';
+import { Type } from 'typebox';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectSlipwayError } from '../../testing/expect-slipway-error';
 import { aResource, aRun, aTransition, at, race, resourceWithRun } from '../../testing/fixtures';
@@ -69,6 +70,22 @@ describeWithService('MongoStore', mongo, (url) => {
     afterEach(async () => {
       await Promise.all(stores.splice(0).map((store) => store.close()));
       await dropDatabases();
+    });
+
+    it('keeps only the newest version of a replaced kind-collection entry in storage (a re-encrypted secret leaves no old ciphertext)', async () => {
+      const dbName = freshDatabase();
+      const store = await open(dbName);
+      const sealed = store.collection({
+        name: 'setting.versions',
+        document: Type.Object({ sealed: Type.String() }),
+      });
+      await sealed.insert('s1/0000000001', { sealed: 'under-the-old-key' });
+      await sealed.replace('s1/0000000001', 1, { sealed: 'under-the-new-key' });
+      await sealed.replace('s1/0000000001', 2, { sealed: 'under-the-newest-key' });
+      admin ??= await new MongoClient(url).connect();
+      const stored = await admin.db(dbName).collection('kind_setting_versions').find({}).toArray();
+      expect(stored.map((document) => document.doc)).toEqual([{ sealed: 'under-the-newest-key' }]);
+      expect((await sealed.get('s1/0000000001'))?.version).toBe(3);
     });
 
     /** Appends a change the way a writer does, then "crashes": no projection is written. */
