@@ -23,6 +23,20 @@ describe('loadSecretKeys', () => {
     ]);
   });
 
+  it('gives processes starting at once on a fresh data directory one whole key, never a partly written file', async () => {
+    for (let round = 0; round < 20; round++) {
+      dir = await mkdtemp(join(tmpdir(), 'slipway-keys-'));
+      const config = loadConfig({ SLIPWAY_DATA_DIR: dir });
+      const loads = await Promise.allSettled(
+        Array.from({ length: 8 }, () => loadSecretKeys(config, () => undefined)),
+      );
+      const keys = loads.map((load) => (load.status === 'fulfilled' ? load.value.current : load.reason));
+      for (const key of keys) expect(Buffer.isBuffer(key) && key.length).toBe(32);
+      expect(new Set(keys.map((key: Buffer) => key.toString('base64'))).size).toBe(1);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a MongoDB deployment without SLIPWAY_SECRET_KEY, naming the variable', async () => {
     const config = loadConfig({ MONGO_URL: 'mongodb://127.0.0.1:1/x' });
     const refusal = await loadSecretKeys(config, () => undefined).catch((error: unknown) => error);
