@@ -1,4 +1,10 @@
-import { bucketsOfFacts, mergeBucket, type RollupBucket, type RollupQuery } from '@slipway/domain';
+import {
+  bucketsOfFacts,
+  mergeBucket,
+  type RollupBucket,
+  type RollupQuery,
+  SlipwayError,
+} from '@slipway/domain';
 import type { MongoCollections } from './mongo-collections';
 import { latestGeneration, pendingDeltas, stripBucket } from './rollup-compactor';
 
@@ -27,7 +33,14 @@ export async function listRollupBuckets(
       : [];
     const deltas = await pendingDeltas(collections, latest, Number.MAX_SAFE_INTEGER, filter);
     const still = await latestGeneration(collections);
-    if ((still?._id ?? 0) !== (latest?._id ?? 0) && attempt < ATTEMPTS) continue;
+    if ((still?._id ?? 0) !== (latest?._id ?? 0)) {
+      if (attempt < ATTEMPTS) continue;
+      // Buckets of one generation with deltas another already deleted would undercount, silently.
+      throw new SlipwayError(
+        'service_unavailable',
+        `The rollups were compacted ${ATTEMPTS} times while they were read; ask again in a moment.`,
+      );
+    }
     const buckets = bucketsOfFacts(deltas);
     for (const document of folded) {
       const bucket = stripBucket(document);
