@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   isTerminalRunStatus,
   type Principal,
@@ -27,14 +28,8 @@ export interface RunEventStreamOptions {
   signal: AbortSignal;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((done) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      done();
-    });
-  });
+// timers/promises removes its abort listener when the timer fires; a hand-rolled one piled up one per poll.
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /**
  * The store is the source of truth: every poll reads the run and all its transitions, so events
