@@ -77,10 +77,13 @@ export function registerRunEventRoutes(
     },
     async (request, reply) => {
       const principal = principalOf(request);
+      // Listening before the first await: a client gone while the run is read must stop the stream,
+      // or it would poll and keep alive until the run ends (never, for a run no worker takes).
+      const abort = new AbortController();
+      reply.raw.on('close', () => abort.abort());
       // Refusals (unknown run, no permission, store away) are problems before the stream starts.
       await service.getRun(request.params.id, principal);
-      const abort = new AbortController();
-      request.raw.on('close', () => abort.abort());
+      if (reply.raw.destroyed) return reply;
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
