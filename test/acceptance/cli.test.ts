@@ -207,6 +207,13 @@ describe('slipway, against a real server', () => {
     const down = await cli(['images', 'list'], { SLIPWAY_URL: `http://127.0.0.1:${await freePort()}` });
     expect(down.code).toBe(4);
     expect(down.stderr).toMatch(/cannot reach Slipway/);
+    // An id goes to the server without a listing first: unreachable all the same, and no stack.
+    const downById = await cli(['run', 'image', '01JDQ3M5T2Q3W3K5A3B8C9D0EF', 'built'], {
+      SLIPWAY_URL: `http://127.0.0.1:${await freePort()}`,
+    });
+    expect(downById.code).toBe(4);
+    expect(downById.stderr).toMatch(/cannot reach Slipway/);
+    expect(downById.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('login checks the token and saves URL and token in a 0600 file that later commands use', async () => {

@@ -10,6 +10,8 @@ export const EXIT = {
   refused: 3,
   /** The API could not be reached. */
   unreachable: 4,
+  /** A defect of the CLI itself (sysexits' EX_SOFTWARE), never a run's outcome. */
+  internal: 70,
 } as const;
 
 /** Ends the command with an exit code and a message already meant for the operator. */

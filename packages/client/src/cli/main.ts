@@ -12,7 +12,7 @@ export function buildProgram(argv: readonly string[]): Command {
       'The Slipway CLI: bake images, deploy clusters, follow runs live, read the audit log.\n' +
         'URL and token: --url/--token, else SLIPWAY_URL/SLIPWAY_TOKEN, else the file `slipway login` wrote.\n' +
         'Exit codes: 0 done (a followed run succeeded), 1 a followed run failed or was cancelled,\n' +
-        '2 bad usage or configuration, 3 the API refused (the problem is printed), 4 the API is unreachable.',
+        '2 bad usage or configuration, 3 the API refused (the problem is printed), 4 the API is unreachable, 70 an internal error of the CLI.',
     )
     .option('--json', 'print JSON (the API’s entities and problems) for scripts')
     .option(
@@ -51,8 +51,13 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(
-    `slipway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
+  // Not a refusal the CLI knows: a defect of its own. Say what broke; the stack only on request.
+  const detail =
+    error instanceof Error
+      ? process.env.SLIPWAY_DEBUG
+        ? (error.stack ?? error.message)
+        : error.message
+      : String(error);
+  process.stderr.write(`slipway: internal error: ${detail} (SLIPWAY_DEBUG=1 prints the stack)\n`);
+  process.exitCode = EXIT.internal;
 });

@@ -1,6 +1,6 @@
 import type { KindDescription, ResourceEntity, ResourcePage } from '../slipway-client';
 import { CliExit, EXIT } from './exit-codes';
-import { call, refused, type Session } from './session';
+import { call, refused, type Session, unreachable } from './session';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -34,7 +34,11 @@ export async function resolveResource(
   nameOrId: string,
 ): Promise<ResourceEntity> {
   if (ULID.test(nameOrId)) {
-    const answer = await session.client.GET(kindItemPath(plural), { params: { path: { id: nameOrId } } });
+    const answer = await session.client
+      .GET(kindItemPath(plural), { params: { path: { id: nameOrId } } })
+      .catch((error: unknown) => {
+        throw unreachable(session.baseUrl, error);
+      });
     if (answer.data) return answer.data;
     if (answer.response.status !== 404) throw refused(answer.response.status, answer.error);
   }
