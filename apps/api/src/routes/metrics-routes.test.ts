@@ -49,6 +49,13 @@ describe('GET /metrics', () => {
     expect(run.statusCode).toBe(202);
     expect(await api.waitForRun(run.json().id)).toMatchObject({ status: 'succeeded' });
     await api.request('GET', '/v1/images/01ZZZZZZZZZZZZZZZZZZZZZZZZ');
+    // The run reads as succeeded once its finish is committed; the counters move when the store
+    // call that committed it returns, which can be a tick later, so wait for that before reading.
+    const image = { kind: 'image', target: 'built' };
+    const succeeded = { ...image, outcome: 'succeeded' };
+    await expect
+      .poll(async () => sample(await scrape(), 'slipway_runs_finished_total', succeeded))
+      .toBe(sample(before, 'slipway_runs_finished_total', succeeded) + 1);
     const after = await scrape();
 
     const created201 = { method: 'POST', route: '/v1/images', status: '201' };
@@ -59,11 +66,9 @@ describe('GET /metrics', () => {
     expect(
       sample(after, 'slipway_http_requests_total', { method: 'GET', route: '/v1/images/:id', status: '404' }),
     ).toBe(1);
-    const image = { kind: 'image', target: 'built' };
     expect(sample(after, 'slipway_runs_started_total', image)).toBe(
       sample(before, 'slipway_runs_started_total', image) + 1,
     );
-    const succeeded = { ...image, outcome: 'succeeded' };
     expect(sample(after, 'slipway_runs_finished_total', succeeded)).toBe(1);
     expect(sample(after, 'slipway_run_duration_seconds_count', succeeded)).toBe(1);
     expect(
