@@ -24,8 +24,8 @@ export interface BackendEnvironment {
   config: SlipwayConfig;
   /** What relative paths in the config resolve against; the process's by default. */
   cwd: string | undefined;
-  /** For providers that read other resources (a cluster reads its image). */
-  store: ResourceStore;
+  /** For providers that read other resources (a cluster reads its image), and guards that read runs. */
+  store: ResourceStore & Pick<RunStore, 'getRun'>;
   /** The store's kind-owned collections: a module opens the ones it declared (a setting's versions). */
   collections: KindCollections;
   /** A line for the operator at start (stderr), for what they must know once (a generated key). */

@@ -1,17 +1,19 @@
 import {
   type ClusterSpec,
   type GuardActions,
+  isTerminalRunStatus,
   listAllOfKind,
   type Principal,
   type Resource,
   type ResourceStore,
   type RunGuard,
+  type RunStore,
   type ServiceSpec,
   SlipwayError,
   type SpecGuard,
   serviceKind,
 } from '@slipway/domain';
-import { clustersOf, findService, isServiceId } from './service-lookup';
+import { findService, isServiceId } from './service-lookup';
 
 /** Where a service's port is written: its spec, else what provisioning picked. */
 function portOf(service: Resource<ServiceSpec>): number | null {
@@ -140,7 +142,7 @@ async function createService(
  * who froze it and why), gone, or failed or pending with no run to make it active. A service
  * still provisioning is fine: the promote's step waits for it.
  */
-export function promoteGuard(store: ResourceStore): RunGuard {
+export function promoteGuard(store: ResourceStore & Pick<RunStore, 'getRun'>): RunGuard {
   return {
     name: 'service.promote',
     kind: 'cluster',
@@ -160,31 +162,21 @@ export function promoteGuard(store: ResourceStore): RunGuard {
           { service: service?.id ?? null, state: service?.state ?? null },
         );
       }
+      // A destroy already accepted (still queued) would stop the front door under the promote.
+      const active = service.activeRunId ? await store.getRun(service.activeRunId) : null;
+      if (active?.target === 'destroyed' && !isTerminalRunStatus(active.status)) {
+        throw new SlipwayError(
+          'service_not_active',
+          `Service ${name} (${service.id}) is being destroyed (run ${active.id}); its clusters cannot be promoted.`,
+          { service: service.id, state: service.state, activeRunId: active.id },
+        );
+      }
       const frozen = frozenOf(service);
       if (frozen) {
         throw new SlipwayError(
           'service_frozen',
           `Service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promotes are refused until it is unfrozen (POST /v1/services/${service.id}/unfreeze).`,
           { service: service.id, frozenBy: frozen.by, reason: frozen.reason, frozenAt: frozen.at },
-        );
-      }
-    },
-  };
-}
-
-/** A service with a live cluster is destroyed only with force (and the reason every destroy needs). */
-export function destroyGuard(store: ResourceStore): RunGuard {
-  return {
-    name: 'service.destroy',
-    kind: serviceKind.name,
-    targets: ['destroyed'],
-    async check({ resource, request }) {
-      const { live } = await clustersOf(store, resource.name);
-      if (live && !request.force) {
-        throw new SlipwayError(
-          'service_has_live_cluster',
-          `Cluster ${live.id} of service ${resource.name} is live; destroy it first, or set "force": true (with the reason) to stop the service's traffic anyway.`,
-          { liveCluster: live.id },
         );
       }
     },

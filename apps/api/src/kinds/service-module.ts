@@ -1,9 +1,10 @@
 import { listAllOfKind, serviceKind } from '@slipway/domain';
 import { localServiceProvider } from '@slipway/ops';
 import { defineKindModule } from './kind-module';
+import { destroyGuard, destroyRecheckHook } from './service-destroy-guard';
 import { registerFreezeRoutes } from './service-freeze-routes';
 import { frontDoorHook } from './service-front-door';
-import { clusterServiceGuard, destroyGuard, promoteGuard, servicePortGuard } from './service-guards';
+import { clusterServiceGuard, promoteGuard, servicePortGuard } from './service-guards';
 import { clustersOf } from './service-lookup';
 import { migrateServices } from './service-migration';
 
@@ -31,7 +32,7 @@ export const serviceModule = defineKindModule({
     },
   },
   routes: (scope, context) => registerFreezeRoutes(scope, context),
-  hooks: ({ store }) => [frontDoorHook(store)],
+  hooks: ({ store }) => [frontDoorHook(store), destroyRecheckHook(store)],
   guards: ({ config, store }) => ({
     spec: [servicePortGuard(store, config.port), clusterServiceGuard(store)],
     run: [promoteGuard(store), destroyGuard(store)],
