@@ -18,6 +18,7 @@ import {
 } from '@slipway/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { SlipwayConfig } from '../config';
+import type { OwnPorts } from '../own-ports';
 
 /** What a backend's provider factory is given at start. */
 export interface BackendEnvironment {
@@ -28,6 +29,8 @@ export interface BackendEnvironment {
   store: ResourceStore & Pick<RunStore, 'getRun'>;
   /** The store's kind-owned collections: a module opens the ones it declared (a setting's versions). */
   collections: KindCollections;
+  /** The ports Slipway itself listens on, as bound (a service's port must not be one of them). */
+  ownPorts: OwnPorts;
   /** A line for the operator at start (stderr), for what they must know once (a generated key). */
   notice(line: string): void;
   /**

@@ -13,6 +13,7 @@ import {
   type SpecGuard,
   serviceKind,
 } from '@slipway/domain';
+import type { OwnPort } from '../own-ports';
 import { findService, isServiceId } from './service-lookup';
 
 /** Where a service's port is written: its spec, else what provisioning picked. */
@@ -22,21 +23,23 @@ function portOf(service: Resource<ServiceSpec>): number | null {
 }
 
 /**
- * A service's port must not be one Slipway itself listens on, nor one another service holds
- * (any service whose life has not ended): 409 `port_taken` naming the holder.
+ * A service's port must not be one Slipway itself listens on (as bound: `PORT=0` binds a port the
+ * OS picks), nor one another service holds (any service whose life has not ended): 409
+ * `port_taken` naming the holder.
  */
-export function servicePortGuard(store: ResourceStore, apiPort: number): SpecGuard {
+export function servicePortGuard(store: ResourceStore, ownPorts: () => readonly OwnPort[]): SpecGuard {
   return {
     name: 'service.port',
     kind: serviceKind.name,
     async check({ spec, resource }) {
       const port = (spec as ServiceSpec).provider?.port;
       if (port === undefined) return undefined;
-      if (port === apiPort) {
+      const own = ownPorts().find((held) => held.port === port);
+      if (own) {
         throw new SlipwayError(
           'port_taken',
-          `spec.provider.port ${port} is the port Slipway's own API listens on; pick another port.`,
-          { port, holder: { kind: 'slipway', name: 'api' } },
+          `spec.provider.port ${port} is the port Slipway's own ${own.holder === 'api' ? 'API' : own.holder} listens on; pick another port.`,
+          { port, holder: { kind: 'slipway', name: own.holder } },
         );
       }
       const holders = (await listAllOfKind(store, serviceKind)).filter(

@@ -33,8 +33,8 @@ export const serviceModule = defineKindModule({
   },
   routes: (scope, context) => registerFreezeRoutes(scope, context),
   hooks: ({ store }) => [frontDoorHook(store), destroyRecheckHook(store)],
-  guards: ({ config, store }) => ({
-    spec: [servicePortGuard(store, config.port), clusterServiceGuard(store)],
+  guards: ({ ownPorts, store }) => ({
+    spec: [servicePortGuard(store, () => ownPorts.list()), clusterServiceGuard(store)],
     run: [promoteGuard(store), destroyGuard(store)],
   }),
 });
