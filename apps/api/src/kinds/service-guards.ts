@@ -23,10 +23,38 @@ function portOf(service: Resource<ServiceSpec>): number | null {
 }
 
 /**
- * A service's port must not be one Slipway itself listens on (as bound: `PORT=0` binds a port the
- * OS picks), nor one another service holds (any service whose life has not ended): 409
- * `port_taken` naming the holder.
+ * Who holds `port` besides the service `self` (null at create): Slipway itself (as bound: `PORT=0`
+ * binds a port the OS picks), or another service whose life has not ended. The refusal (409
+ * `port_taken`) names the holder and the field the port came from.
  */
+async function portRefusal(
+  store: ResourceStore,
+  ownPorts: () => readonly OwnPort[],
+  port: number,
+  self: string | null,
+  field: string,
+): Promise<SlipwayError | null> {
+  const own = ownPorts().find((held) => held.port === port);
+  if (own) {
+    return new SlipwayError(
+      'port_taken',
+      `${field} ${port} is the port Slipway's own ${own.holder === 'api' ? 'API' : own.holder} listens on; pick another port.`,
+      { port, holder: { kind: 'slipway', name: own.holder } },
+    );
+  }
+  const holder = (await listAllOfKind(store, serviceKind)).find(
+    (other) => other.id !== self && other.state !== 'destroyed' && portOf(other) === port,
+  );
+  return holder
+    ? new SlipwayError(
+        'port_taken',
+        `${field} ${port} is held by service ${holder.name} (${holder.id}, ${holder.state}); pick another port.`,
+        { port, holder: { kind: 'service', id: holder.id, name: holder.name } },
+      )
+    : null;
+}
+
+/** A service's port must not be one Slipway or another service holds: 409 `port_taken` naming the holder. */
 export function servicePortGuard(store: ResourceStore, ownPorts: () => readonly OwnPort[]): SpecGuard {
   return {
     name: 'service.port',
@@ -34,25 +62,8 @@ export function servicePortGuard(store: ResourceStore, ownPorts: () => readonly 
     async check({ spec, resource }) {
       const port = (spec as ServiceSpec).provider?.port;
       if (port === undefined) return undefined;
-      const own = ownPorts().find((held) => held.port === port);
-      if (own) {
-        throw new SlipwayError(
-          'port_taken',
-          `spec.provider.port ${port} is the port Slipway's own ${own.holder === 'api' ? 'API' : own.holder} listens on; pick another port.`,
-          { port, holder: { kind: 'slipway', name: own.holder } },
-        );
-      }
-      const holders = (await listAllOfKind(store, serviceKind)).filter(
-        (other) => other.id !== resource?.id && other.state !== 'destroyed' && portOf(other) === port,
-      );
-      const [holder] = holders;
-      if (holder) {
-        throw new SlipwayError(
-          'port_taken',
-          `spec.provider.port ${port} is held by service ${holder.name} (${holder.id}, ${holder.state}); pick another port.`,
-          { port, holder: { kind: 'service', id: holder.id, name: holder.name } },
-        );
-      }
+      const refusal = await portRefusal(store, ownPorts, port, resource?.id ?? null, 'spec.provider.port');
+      if (refusal) throw refusal;
       return undefined;
     },
   };
@@ -66,20 +77,48 @@ export function servicePortGuard(store: ResourceStore, ownPorts: () => readonly 
  * provision is provisioned again, on the port the cluster names if it names one, when the write
  * is a create or changes `spec.service` or `balancerPort` (so an unrelated patch does not).
  */
-export function clusterServiceGuard(store: ResourceStore): SpecGuard {
+export function clusterServiceGuard(store: ResourceStore, ownPorts: () => readonly OwnPort[]): SpecGuard {
   return {
     name: 'service.of-cluster',
     kind: 'cluster',
-    async check({ spec }) {
-      const named = (spec as ClusterSpec).service;
-      if (!isServiceId(named)) return undefined;
+    async check({ spec, resource }) {
+      const cluster = spec as ClusterSpec;
+      const named = cluster.service;
       const found = await findService(store, named);
-      if (!found) {
-        throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
-          problems: [`spec.service: no service with id "${named}"`],
-        });
+      if (isServiceId(named)) {
+        if (!found) {
+          throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
+            problems: [`spec.service: no service with id "${named}"`],
+          });
+        }
+        // An id names that one service: one whose life ended (or is ending) cannot take clusters.
+        // By name, a destroyed service's name is free and makes a new service, as it always did.
+        if (['destroying', 'destroyed'].includes(found.state)) {
+          throw new SlipwayError(
+            'service_not_active',
+            `spec.service: service ${found.name} (${named}) is ${found.state}; name an active service, or name "${found.name}" by name to create a new service of that name.`,
+            { service: named, state: found.state },
+          );
+        }
       }
-      return found.name === named ? undefined : { ...spec, service: found.name };
+      // The port a created or re-provisioned service would take: refused now, before the cluster
+      // is stored, rather than by the service's own write after it.
+      const port = cluster.provider?.balancerPort;
+      const previous = resource?.spec as ClusterSpec | undefined;
+      const changed =
+        !previous || previous.service !== (found?.name ?? named) || previous.provider?.balancerPort !== port;
+      const takesPort = !found || (found.state === 'failed' && found.spec.provider?.port !== port);
+      if (port !== undefined && changed && takesPort) {
+        const refusal = await portRefusal(
+          store,
+          ownPorts,
+          port,
+          found?.id ?? null,
+          'spec.provider.balancerPort',
+        );
+        if (refusal) throw refusal;
+      }
+      return found && found.name !== named ? { ...spec, service: found.name } : undefined;
     },
     async afterWrite({ resource, previous, principal, actions }) {
       const cluster = resource.spec as ClusterSpec;

@@ -34,7 +34,7 @@ export const serviceModule = defineKindModule({
   routes: (scope, context) => registerFreezeRoutes(scope, context),
   hooks: ({ store }) => [frontDoorHook(store), destroyRecheckHook(store)],
   guards: ({ ownPorts, store }) => ({
-    spec: [servicePortGuard(store, () => ownPorts.list()), clusterServiceGuard(store)],
+    spec: [servicePortGuard(store, () => ownPorts.list()), clusterServiceGuard(store, () => ownPorts.list())],
     run: [promoteGuard(store), destroyGuard(store)],
   }),
 });
