@@ -217,7 +217,7 @@ export function promoteGuard(store: ResourceStore & Pick<RunStore, 'getRun'>): R
       if (frozen) {
         throw new SlipwayError(
           'service_frozen',
-          `Service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promotes are refused until it is unfrozen (POST /v1/services/${service.id}/unfreeze).`,
+          `Service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promotes are refused until it is unfrozen (PATCH /v1/services/${service.id} {"frozen": false, "reason": "..."}).`,
           { service: service.id, frozenBy: frozen.by, reason: frozen.reason, frozenAt: frozen.at },
         );
       }

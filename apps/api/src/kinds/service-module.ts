@@ -2,6 +2,7 @@ import { listAllOfKind, serviceKind } from '@slipway/domain';
 import { localServiceProvider } from '@slipway/ops';
 import { defineKindModule } from './kind-module';
 import { destroyGuard, destroyRecheckHook } from './service-destroy-guard';
+import { freezePatch } from './service-freeze';
 import { registerFreezeRoutes } from './service-freeze-routes';
 import { frontDoorHook } from './service-front-door';
 import { clusterServiceGuard, promoteGuard, servicePortGuard } from './service-guards';
@@ -32,6 +33,7 @@ export const serviceModule = defineKindModule({
     },
   },
   routes: (scope, context) => registerFreezeRoutes(scope, context),
+  patch: freezePatch,
   hooks: ({ store }) => [frontDoorHook(store), destroyRecheckHook(store)],
   guards: ({ ownPorts, store }) => ({
     spec: [servicePortGuard(store, () => ownPorts.list()), clusterServiceGuard(store, () => ownPorts.list())],

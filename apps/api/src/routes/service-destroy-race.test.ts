@@ -163,3 +163,29 @@ describe('destroying a service while one of its clusters is promoted', () => {
     }
   }, 120_000);
 });
+
+describe('a promote admitted before its service was frozen', () => {
+  it('is refused at its step (service_frozen), before any traffic moves', async () => {
+    await activeService('freeze-slot');
+    const blocker = await readyCluster('freeze-slot-a', 'freeze-slot');
+    const service = await activeService('late-freeze');
+    const cluster = await readyCluster('late-freeze-a', 'late-freeze');
+    const lock = await holdServiceLock(api.dataDir, 'freeze-slot');
+    const held = await accepted(`/v1/clusters/${blocker}/runs`, { target: 'live' });
+    await untilState('clusters', blocker, 'promoting');
+
+    const promote = await accepted(`/v1/clusters/${cluster}/runs`, { target: 'live' });
+    const frozen = await api.request('PATCH', `/v1/services/${service}`, {
+      body: { frozen: true, reason: 'incident 42' },
+    });
+    expect(frozen.statusCode, frozen.body).toBe(200);
+    lock.release();
+    expect(await api.waitForRun(held)).toMatchObject({ status: 'succeeded' });
+    const refused = await api.waitForRun(promote);
+    expect(refused).toMatchObject({ status: 'failed', error: { code: 'service_frozen' } });
+    expect(JSON.stringify(refused.error)).toContain('incident 42');
+    expect(await stateOf('clusters', cluster)).not.toBe('live');
+    const seen = (await api.request('GET', `/v1/services/${service}`)).json();
+    expect(seen.status).toMatchObject({ liveCluster: null });
+  }, 90_000);
+});
