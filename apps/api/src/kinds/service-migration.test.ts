@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -8,7 +9,14 @@ import { localClusterProvider } from '@slipway/ops';
 import { bakeHelloImage, clusterContext, startLegacyBalancer } from '@slipway/ops/testing';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { afterEach, describe, expect, it } from 'vitest';
-import { helloImageSpec, startTestSlipway, type TestSlipway } from '../../testing/test-slipway';
+import {
+  HELLO_APP,
+  helloImageSpec,
+  REPO_ROOT,
+  startTestSlipway,
+  TEST_TOKEN,
+  type TestSlipway,
+} from '../../testing/test-slipway';
 
 const SLIPWAY_PORT = 7373;
 
@@ -239,6 +247,52 @@ describe('start-up migration of services named only by clusters', () => {
     },
     120_000,
   );
+
+  it('a start killed -9 between creating a migrated service and recording its run: the next start takes it up', async () => {
+    const dataDir = await realpath(await mkdtemp(join(tmpdir(), 'slipway-migrate-')));
+    await writeOldData(dataDir, lmdbAt(dataDir));
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of ['MONGO_URL', 'REDIS_URL']) delete env[name];
+    const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...env,
+        NODE_ENV: 'test',
+        SLIPWAY_FAULT: 'migration:service-created',
+        // Killed during start, before it would listen there.
+        PORT: String(SLIPWAY_PORT),
+        SLIPWAY_DATA_DIR: dataDir,
+        SLIPWAY_ADMIN_TOKEN: TEST_TOKEN,
+        SLIPWAY_IMAGE_SOURCE_ROOTS: join(HELLO_APP, '..'),
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const exit = await new Promise<NodeJS.Signals | null>((done) =>
+      child.once('exit', (_, signal) => done(signal)),
+    );
+    expect(exit, stderr).toBe('SIGKILL');
+    expect(stderr).toContain('fault point migration:service-created reached');
+
+    // Just before the kill: clash was refused, fresh created and not yet run; nothing else.
+    const store = await lmdbAt(dataDir)();
+    const before = (await store.listResources({ kind: 'service', limit: 10 })).items;
+    await store.close();
+    expect(before.map((service) => [service.name, service.state, service.activeRunId, service.seq])).toEqual([
+      ['fresh', 'pending', null, 0],
+    ]);
+
+    const api = await startTestSlipway({ PORT: String(SLIPWAY_PORT) }, { dataDir });
+    apis.push(api);
+    const services = await servicesOf(api);
+    expect(Object.keys(services).sort()).toEqual(['fresh', 'legacy', 'orphan']);
+    expect(services.fresh!.id).toBe(before[0]!.id);
+    expect(await api.waitForRun(String(services.fresh!.activeRunId))).toMatchObject({ status: 'succeeded' });
+    expect((await trailOf(api, before[0]!.id)).map((item) => item.to)).toEqual(['provisioning', 'active']);
+  }, 120_000);
 
   it('does not bring back, at the next start, a service destroyed while a cluster still names it', async () => {
     const dataDir = await realpath(await mkdtemp(join(tmpdir(), 'slipway-migrate-')));

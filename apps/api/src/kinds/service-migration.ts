@@ -11,6 +11,7 @@ import {
 } from '@slipway/domain';
 import type { AdoptableBalancer, LocalServiceProvider } from '@slipway/ops';
 import { monotonicFactory } from 'ulid';
+import { crashPoint } from '../fault-point';
 import type { ReconcileContext } from './kind-module';
 
 /** Who the start-up migration acts as on the audit trail. */
@@ -115,6 +116,7 @@ async function migrateOne(
         ),
       ));
     if (!created) return 'skipped';
+    await crashPoint('migration', 'service-created');
     const run = await context.service.requestRun(
       serviceKind.name,
       created.id,
@@ -145,6 +147,7 @@ async function migrateOne(
   if (!left && !(await createOrSkip(() => context.store.createResource(resource).then(() => resource)))) {
     return 'skipped';
   }
+  await crashPoint('migration', 'service-created');
   const adopted = await createOrSkip(() =>
     recordInstantRun(
       context.store,
