@@ -32,7 +32,7 @@ export interface AppOptions {
   queue?: QueueConsumers;
   authenticator: Authenticator;
   /** Kind modules whose extra routes to serve (`KindModule.routes`); none by default. */
-  modules?: readonly Pick<KindModule, 'kind' | 'routes'>[];
+  modules?: readonly Pick<KindModule, 'kind' | 'routes' | 'patch'>[];
   /** What `/metrics` serves; a fresh registry when not given. */
   metrics?: SlipwayMetrics;
   /** pino options, or false for silence (tests). @defaultValue false */
@@ -74,7 +74,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerHealthRoutes(app, options.backends, options.queue);
   registerMetricsRoutes(app, options.metrics ?? new SlipwayMetrics());
   registerKindsRoutes(app, options.kinds);
-  registerKindRoutes(app, options.kinds, options.service);
+  const patchFields = new Map(
+    (options.modules ?? []).flatMap((module) =>
+      module.patch ? [[module.kind.name, module.patch] as const] : [],
+    ),
+  );
+  registerKindRoutes(app, options.kinds, options.service, patchFields);
   await registerModuleRoutes(app, options.modules ?? [], options.kinds, options.service, options.store);
   const analytics = new AnalyticsReads({ store: options.store, kinds: options.kinds });
   registerRunRoutes(app, options.service, options.queue, analytics.declaredDimensions());

@@ -70,6 +70,7 @@ export async function createSlipway(
     modules: engine.modules,
     logger: options.logger ?? false,
   });
+  engine.ownPorts.watch('api', app.server);
   // Inline: walks what a crash left unfinished. BullMQ: sweeps it back onto the queue for the workers.
   const recoveredRuns = await executor.recover();
   // Each module brings what outlives the API (a service's balancer) back in line with the store.

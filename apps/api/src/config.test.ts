@@ -28,6 +28,7 @@ describe('configuration', () => {
       mongoUrl: undefined,
       redisUrl: undefined,
       queueName: 'slipway-runs',
+      workerHealthPort: 7071,
     });
   });
 

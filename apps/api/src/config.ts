@@ -32,6 +32,8 @@ export interface SlipwayConfig {
   secretKey: Buffer | undefined;
   /** SLIPWAY_SECRET_KEY_PREVIOUS: a key secrets may still be encrypted under, during a rotation. */
   previousSecretKey: Buffer | undefined;
+  /** SLIPWAY_WORKER_HEALTH_PORT: where a worker answers /health/ready; 0 picks a free port. @defaultValue 7071 */
+  workerHealthPort: number;
 }
 
 export class ConfigError extends Error {
@@ -114,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     queueName,
     secretKey: secretKey(env, 'SLIPWAY_SECRET_KEY'),
     previousSecretKey: secretKey(env, 'SLIPWAY_SECRET_KEY_PREVIOUS'),
+    workerHealthPort: integer(env, 'SLIPWAY_WORKER_HEALTH_PORT', 7071, 0, 65535),
   };
 }

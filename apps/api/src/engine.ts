@@ -17,10 +17,13 @@ import type { SlipwayConfig } from './config';
 import { type BackendEnvironment, KIND_MODULES, type KindModule, type ReconcileContext } from './kinds/index';
 import { instrumentStore } from './metrics/instrument-store';
 import type { SlipwayMetrics } from './metrics/slipway-metrics';
+import { OwnPorts } from './own-ports';
 
 /** What the API and the workers share: the store, the kinds, their providers and the walker. */
 export interface Engine extends AssembledEngine<Store> {
   storeBackend: 'mongodb' | 'lmdb';
+  /** Where the process registers the servers it listens with. */
+  ownPorts: OwnPorts;
   /** The registered modules, for their extra routes. */
   modules: readonly KindModule[];
   /** Runs every module's start-up reconciliation, in registration order. */
@@ -58,10 +61,15 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
   const id = monotonicFactory();
   // Hooks are built before the walker exists; by the time one runs, it does.
   let walker: AssembledEngine['walker'] | null = null;
+  const ownPorts = new OwnPorts();
+  ownPorts.expect('api', config.port);
+  // Workers are other processes (often on this machine): their health port is known by its setting.
+  if (config.redisUrl) ownPorts.expect('worker health', config.workerHealthPort);
   const environment: BackendEnvironment = {
     config,
     cwd: options.cwd,
     store,
+    ownPorts,
     collections: store,
     notice: options.notice ?? ((line) => process.stderr.write(`slipway: ${line}\n`)),
     runs: {
@@ -115,6 +123,7 @@ function wire(
   return {
     ...engine,
     storeBackend: config.mongoUrl ? 'mongodb' : 'lmdb',
+    ownPorts: environment.ownPorts,
     modules,
     async reconcile(context) {
       for (const bound of started) await bound.reconcile?.({ ...context, store });

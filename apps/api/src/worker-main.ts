@@ -4,11 +4,7 @@ import { createWorker } from './worker-process';
 /** `npm run worker`: one worker process; SIGTERM hands walks in progress back and exits. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const raw = process.env.SLIPWAY_WORKER_HEALTH_PORT;
-  const healthPort = raw === undefined || raw === '' ? 7071 : Number(raw);
-  if (!Number.isInteger(healthPort) || healthPort < 0 || healthPort > 65535) {
-    throw new ConfigError('SLIPWAY_WORKER_HEALTH_PORT', `must be a port number, got "${raw}"`);
-  }
+  const healthPort = config.workerHealthPort;
   const log = (line: string) => process.stderr.write(`slipway worker: ${line}\n`);
   const worker = await createWorker(config, { healthPort, log });
   log(`walking runs from the queue (concurrency ${config.concurrency}); health at ${worker.healthUrl}`);

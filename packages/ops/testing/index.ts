@@ -14,4 +14,6 @@ export {
 export { clusterContext } from './local/cluster/cluster-context';
 export { bakeHelloImage } from './local/cluster/hello-images';
 export { killEverythingUnder } from './local/cluster/kill-marked';
+export { holdServiceLock } from './local/service/hold-service-lock';
+export { type LegacyBalancer, startLegacyBalancer } from './local/service/legacy-balancer';
 export { provisionService, serviceContext, testServiceProvider } from './local/service/service-context';

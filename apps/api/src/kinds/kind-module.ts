@@ -8,6 +8,7 @@ import {
   type Principal,
   type ProviderFor,
   type RegisteredKind,
+  type Resource,
   type ResourceService,
   type ResourceStore,
   type Run,
@@ -17,17 +18,21 @@ import {
   type StepHook,
 } from '@slipway/domain';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import type { SlipwayConfig } from '../config';
+import type { OwnPorts } from '../own-ports';
 
 /** What a backend's provider factory is given at start. */
 export interface BackendEnvironment {
   config: SlipwayConfig;
   /** What relative paths in the config resolve against; the process's by default. */
   cwd: string | undefined;
-  /** For providers that read other resources (a cluster reads its image). */
-  store: ResourceStore;
+  /** For providers that read other resources (a cluster reads its image), and guards that read runs. */
+  store: ResourceStore & Pick<RunStore, 'getRun'>;
   /** The store's kind-owned collections: a module opens the ones it declared (a setting's versions). */
   collections: KindCollections;
+  /** The ports Slipway itself listens on, as bound (a service's port must not be one of them). */
+  ownPorts: OwnPorts;
   /** A line for the operator at start (stderr), for what they must know once (a generated key). */
   notice(line: string): void;
   /**
@@ -73,6 +78,26 @@ export interface RouteContext {
 }
 
 /**
+ * Top-level fields a kind's `PATCH /v1/{plural}/{id}` accepts beside `spec` and `labels` (a
+ * service's `frozen` and `reason`): merged into the route's body schema (so into OpenAPI and the
+ * typed client) and applied by the module. A PATCH carrying any of them carries no spec or labels.
+ */
+export interface PatchFields {
+  /** Each an optional property of the PATCH body. */
+  properties: Readonly<Record<string, TSchema>>;
+  /** Added to the PATCH route's description. */
+  description: string;
+  /** Applies them, If-Match already checked (`expectedVersion`); answers the resource as it then is. */
+  apply(input: {
+    id: string;
+    fields: Readonly<Record<string, unknown>>;
+    expectedVersion: number | null;
+    principal: Principal;
+    service: ResourceService;
+  }): Promise<Resource>;
+}
+
+/**
  * A kind as the one unit of extension: its definition (domain), a provider per backend (ops),
  * optional start-up reconciliation, and the extension points it plugs into. Listed once in
  * `KIND_MODULES` (./index.ts); nothing generic names a kind.
@@ -87,6 +112,8 @@ export interface TypedKindModule<K extends AnyKindDefinition> {
    * authentication, problem and idempotency handling of every route apply.
    */
   routes?(scope: FastifyInstance, context: RouteContext): void;
+  /** Fields of its own that the kind's generic PATCH accepts (a service's deploy freeze). */
+  patch?: PatchFields;
   /** This module's code run in other kinds' steps (settings pinned when a cluster launches). */
   hooks?(environment: BackendEnvironment): readonly StepHook[];
   /**
@@ -115,6 +142,7 @@ export interface KindModule {
   kind: AnyKindDefinition;
   backends: Readonly<Record<string, (environment: BackendEnvironment) => BoundBackend>>;
   routes?(scope: FastifyInstance, context: RouteContext): void;
+  patch?: PatchFields;
   hooks?(environment: BackendEnvironment): readonly StepHook[];
   guards?(environment: BackendEnvironment): { spec?: readonly SpecGuard[]; run?: readonly RunGuard[] };
   collections?: readonly CollectionDeclaration[];

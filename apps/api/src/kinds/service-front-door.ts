@@ -1,12 +1,13 @@
 import { failed, type ResourceStore, type StepHook, succeeded } from '@slipway/domain';
+import { frozenOf } from './service-guards';
 import { findService } from './service-lookup';
 
 const POLL_MS = 250;
 const WAIT_MS = 300_000;
 
 /**
- * Before a cluster's promote: its service must be active, so the swap has a front door to go
- * through. A service still provisioning (created with the cluster) is waited for; one that failed,
+ * Before a cluster's promote: its service must be active and not frozen, so the swap has a front
+ * door to go through. A service still provisioning (created with the cluster) is waited for; one that failed,
  * or is pending with no run, fails the promote, naming it.
  */
 export function frontDoorHook(store: ResourceStore): StepHook {
@@ -21,6 +22,15 @@ export function frontDoorHook(store: ResourceStore): StepHook {
       for (;;) {
         const service = await findService(store, name);
         if (service?.state === 'active') {
+          // Admission checked the freeze, but a freeze that landed since (while the promote was
+          // queued or waited for the service) refuses it here, before any traffic moves.
+          const frozen = frozenOf(service);
+          if (frozen) {
+            return failed(
+              'service_frozen',
+              `service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promote again once it is unfrozen`,
+            );
+          }
           return succeeded({ serviceId: service.id, url: service.status.url ?? null });
         }
         const waiting =

@@ -1,17 +1,20 @@
 import {
   type ClusterSpec,
   type GuardActions,
+  isTerminalRunStatus,
   listAllOfKind,
   type Principal,
   type Resource,
   type ResourceStore,
   type RunGuard,
+  type RunStore,
   type ServiceSpec,
   SlipwayError,
   type SpecGuard,
   serviceKind,
 } from '@slipway/domain';
-import { clustersOf, findService, isServiceId } from './service-lookup';
+import type { OwnPort } from '../own-ports';
+import { findService, isServiceId } from './service-lookup';
 
 /** Where a service's port is written: its spec, else what provisioning picked. */
 function portOf(service: Resource<ServiceSpec>): number | null {
@@ -20,34 +23,47 @@ function portOf(service: Resource<ServiceSpec>): number | null {
 }
 
 /**
- * A service's port must not be one Slipway itself listens on, nor one another service holds
- * (any service whose life has not ended): 409 `port_taken` naming the holder.
+ * Who holds `port` besides the service `self` (null at create): Slipway itself (as bound: `PORT=0`
+ * binds a port the OS picks), or another service whose life has not ended. The refusal (409
+ * `port_taken`) names the holder and the field the port came from.
  */
-export function servicePortGuard(store: ResourceStore, apiPort: number): SpecGuard {
+async function portRefusal(
+  store: ResourceStore,
+  ownPorts: () => readonly OwnPort[],
+  port: number,
+  self: string | null,
+  field: string,
+): Promise<SlipwayError | null> {
+  const own = ownPorts().find((held) => held.port === port);
+  if (own) {
+    return new SlipwayError(
+      'port_taken',
+      `${field} ${port} is the port Slipway's own ${own.holder === 'api' ? 'API' : own.holder} listens on; pick another port.`,
+      { port, holder: { kind: 'slipway', name: own.holder } },
+    );
+  }
+  const holder = (await listAllOfKind(store, serviceKind)).find(
+    (other) => other.id !== self && other.state !== 'destroyed' && portOf(other) === port,
+  );
+  return holder
+    ? new SlipwayError(
+        'port_taken',
+        `${field} ${port} is held by service ${holder.name} (${holder.id}, ${holder.state}); pick another port.`,
+        { port, holder: { kind: 'service', id: holder.id, name: holder.name } },
+      )
+    : null;
+}
+
+/** A service's port must not be one Slipway or another service holds: 409 `port_taken` naming the holder. */
+export function servicePortGuard(store: ResourceStore, ownPorts: () => readonly OwnPort[]): SpecGuard {
   return {
     name: 'service.port',
     kind: serviceKind.name,
     async check({ spec, resource }) {
       const port = (spec as ServiceSpec).provider?.port;
       if (port === undefined) return undefined;
-      if (port === apiPort) {
-        throw new SlipwayError(
-          'port_taken',
-          `spec.provider.port ${port} is the port Slipway's own API listens on; pick another port.`,
-          { port, holder: { kind: 'slipway', name: 'api' } },
-        );
-      }
-      const holders = (await listAllOfKind(store, serviceKind)).filter(
-        (other) => other.id !== resource?.id && other.state !== 'destroyed' && portOf(other) === port,
-      );
-      const [holder] = holders;
-      if (holder) {
-        throw new SlipwayError(
-          'port_taken',
-          `spec.provider.port ${port} is held by service ${holder.name} (${holder.id}, ${holder.state}); pick another port.`,
-          { port, holder: { kind: 'service', id: holder.id, name: holder.name } },
-        );
-      }
+      const refusal = await portRefusal(store, ownPorts, port, resource?.id ?? null, 'spec.provider.port');
+      if (refusal) throw refusal;
       return undefined;
     },
   };
@@ -61,20 +77,48 @@ export function servicePortGuard(store: ResourceStore, apiPort: number): SpecGua
  * provision is provisioned again, on the port the cluster names if it names one, when the write
  * is a create or changes `spec.service` or `balancerPort` (so an unrelated patch does not).
  */
-export function clusterServiceGuard(store: ResourceStore): SpecGuard {
+export function clusterServiceGuard(store: ResourceStore, ownPorts: () => readonly OwnPort[]): SpecGuard {
   return {
     name: 'service.of-cluster',
     kind: 'cluster',
-    async check({ spec }) {
-      const named = (spec as ClusterSpec).service;
-      if (!isServiceId(named)) return undefined;
+    async check({ spec, resource }) {
+      const cluster = spec as ClusterSpec;
+      const named = cluster.service;
       const found = await findService(store, named);
-      if (!found) {
-        throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
-          problems: [`spec.service: no service with id "${named}"`],
-        });
+      if (isServiceId(named)) {
+        if (!found) {
+          throw new SlipwayError('invalid_spec', `spec.service: no service with id "${named}".`, {
+            problems: [`spec.service: no service with id "${named}"`],
+          });
+        }
+        // An id names that one service: one whose life ended (or is ending) cannot take clusters.
+        // By name, a destroyed service's name is free and makes a new service, as it always did.
+        if (['destroying', 'destroyed'].includes(found.state)) {
+          throw new SlipwayError(
+            'service_not_active',
+            `spec.service: service ${found.name} (${named}) is ${found.state}; name an active service, or name "${found.name}" by name to create a new service of that name.`,
+            { service: named, state: found.state },
+          );
+        }
       }
-      return found.name === named ? undefined : { ...spec, service: found.name };
+      // The port a created or re-provisioned service would take: refused now, before the cluster
+      // is stored, rather than by the service's own write after it.
+      const port = cluster.provider?.balancerPort;
+      const previous = resource?.spec as ClusterSpec | undefined;
+      const changed =
+        !previous || previous.service !== (found?.name ?? named) || previous.provider?.balancerPort !== port;
+      const takesPort = !found || (found.state === 'failed' && found.spec.provider?.port !== port);
+      if (port !== undefined && changed && takesPort) {
+        const refusal = await portRefusal(
+          store,
+          ownPorts,
+          port,
+          found?.id ?? null,
+          'spec.provider.balancerPort',
+        );
+        if (refusal) throw refusal;
+      }
+      return found && found.name !== named ? { ...spec, service: found.name } : undefined;
     },
     async afterWrite({ resource, previous, principal, actions }) {
       const cluster = resource.spec as ClusterSpec;
@@ -140,7 +184,7 @@ async function createService(
  * who froze it and why), gone, or failed or pending with no run to make it active. A service
  * still provisioning is fine: the promote's step waits for it.
  */
-export function promoteGuard(store: ResourceStore): RunGuard {
+export function promoteGuard(store: ResourceStore & Pick<RunStore, 'getRun'>): RunGuard {
   return {
     name: 'service.promote',
     kind: 'cluster',
@@ -160,31 +204,21 @@ export function promoteGuard(store: ResourceStore): RunGuard {
           { service: service?.id ?? null, state: service?.state ?? null },
         );
       }
+      // A destroy already accepted (still queued) would stop the front door under the promote.
+      const active = service.activeRunId ? await store.getRun(service.activeRunId) : null;
+      if (active?.target === 'destroyed' && !isTerminalRunStatus(active.status)) {
+        throw new SlipwayError(
+          'service_not_active',
+          `Service ${name} (${service.id}) is being destroyed (run ${active.id}); its clusters cannot be promoted.`,
+          { service: service.id, state: service.state, activeRunId: active.id },
+        );
+      }
       const frozen = frozenOf(service);
       if (frozen) {
         throw new SlipwayError(
           'service_frozen',
-          `Service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promotes are refused until it is unfrozen (POST /v1/services/${service.id}/unfreeze).`,
+          `Service ${name} was frozen by ${frozen.by} at ${frozen.at}: "${frozen.reason}"; promotes are refused until it is unfrozen (PATCH /v1/services/${service.id} {"frozen": false, "reason": "..."}).`,
           { service: service.id, frozenBy: frozen.by, reason: frozen.reason, frozenAt: frozen.at },
-        );
-      }
-    },
-  };
-}
-
-/** A service with a live cluster is destroyed only with force (and the reason every destroy needs). */
-export function destroyGuard(store: ResourceStore): RunGuard {
-  return {
-    name: 'service.destroy',
-    kind: serviceKind.name,
-    targets: ['destroyed'],
-    async check({ resource, request }) {
-      const { live } = await clustersOf(store, resource.name);
-      if (live && !request.force) {
-        throw new SlipwayError(
-          'service_has_live_cluster',
-          `Cluster ${live.id} of service ${resource.name} is live; destroy it first, or set "force": true (with the reason) to stop the service's traffic anyway.`,
-          { liveCluster: live.id },
         );
       }
     },

@@ -1,9 +1,11 @@
 import {
   type ClusterSpec,
   clusterKind,
+  isTerminalRunStatus,
   listAllOfKind,
   type Resource,
   type ResourceStore,
+  type RunStore,
   type ServiceSpec,
   serviceKind,
 } from '@slipway/domain';
@@ -40,4 +42,29 @@ export async function clustersOf(store: ResourceStore, service: string): Promise
     listAllOfKind(store, clusterKind, { state: 'standby' }),
   ]);
   return { live: ofService(live)[0] ?? null, standby: ofService(standby) };
+}
+
+/**
+ * A cluster of `service` (by name) on its way to live: promoting, or holding a run to `live` that
+ * has not ended (queued behind others). The run is null only for a cluster left promoting with no
+ * run, which recovery resumes.
+ */
+export async function promoteInFlight(
+  store: ResourceStore & Pick<RunStore, 'getRun'>,
+  service: string,
+): Promise<{ cluster: Resource<ClusterSpec>; runId: string | null } | null> {
+  const clusters = (await listAllOfKind(store, clusterKind)).filter(
+    (cluster) => cluster.spec.service === service,
+  );
+  for (const cluster of clusters) {
+    if (cluster.activeRunId) {
+      const run = await store.getRun(cluster.activeRunId);
+      const headedLive =
+        run && run.action === null && run.target === 'live' && !isTerminalRunStatus(run.status);
+      if (headedLive || cluster.state === 'promoting') return { cluster, runId: cluster.activeRunId };
+    } else if (cluster.state === 'promoting') {
+      return { cluster, runId: null };
+    }
+  }
+  return null;
 }

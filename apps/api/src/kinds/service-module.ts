@@ -1,9 +1,11 @@
 import { listAllOfKind, serviceKind } from '@slipway/domain';
 import { localServiceProvider } from '@slipway/ops';
 import { defineKindModule } from './kind-module';
+import { destroyGuard, destroyRecheckHook } from './service-destroy-guard';
+import { freezePatch } from './service-freeze';
 import { registerFreezeRoutes } from './service-freeze-routes';
 import { frontDoorHook } from './service-front-door';
-import { clusterServiceGuard, destroyGuard, promoteGuard, servicePortGuard } from './service-guards';
+import { clusterServiceGuard, promoteGuard, servicePortGuard } from './service-guards';
 import { clustersOf } from './service-lookup';
 import { migrateServices } from './service-migration';
 
@@ -31,9 +33,10 @@ export const serviceModule = defineKindModule({
     },
   },
   routes: (scope, context) => registerFreezeRoutes(scope, context),
-  hooks: ({ store }) => [frontDoorHook(store)],
-  guards: ({ config, store }) => ({
-    spec: [servicePortGuard(store, config.port), clusterServiceGuard(store)],
+  patch: freezePatch,
+  hooks: ({ store }) => [frontDoorHook(store), destroyRecheckHook(store)],
+  guards: ({ ownPorts, store }) => ({
+    spec: [servicePortGuard(store, () => ownPorts.list()), clusterServiceGuard(store, () => ownPorts.list())],
     run: [promoteGuard(store), destroyGuard(store)],
   }),
 });

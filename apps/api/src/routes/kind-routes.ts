@@ -1,6 +1,8 @@
 import {
   type KindRegistry,
+  type Principal,
   type RegisteredKind,
+  type Resource,
   type ResourceService,
   SlipwayError,
   withArticle,
@@ -11,6 +13,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/authentication';
 import { etagOf, ifMatchAccepts, parseIfMatch } from '../http/etag';
 import { problemResponses } from '../http/problem';
+import type { PatchFields } from '../kinds/kind-module';
 import { toResourceEntity } from '../mappers/resource-entity';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
 import { resourceSchemas } from '../schemas/resource-schemas';
@@ -45,13 +48,19 @@ export function registerKindRoutes(
   app: FastifyInstance,
   kinds: KindRegistry,
   service: ResourceService,
+  patchFields: ReadonlyMap<string, PatchFields> = new Map(),
 ): void {
-  for (const kind of kinds.all()) registerKind(app, kind, service);
+  for (const kind of kinds.all()) registerKind(app, kind, service, patchFields.get(kind.definition.name));
 }
 
-function registerKind(app: FastifyInstance, kind: RegisteredKind, service: ResourceService): void {
+function registerKind(
+  app: FastifyInstance,
+  kind: RegisteredKind,
+  service: ResourceService,
+  patchFields: PatchFields | undefined,
+): void {
   const { name, plural, title } = kind.definition;
-  const schemas = resourceSchemas(kind);
+  const schemas = resourceSchemas(kind, patchFields);
   const base = `/v1/${plural}`;
   const tags = [plural];
   type Create = Static<typeof schemas.createBody>;
@@ -161,7 +170,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       schema: {
         operationId: `patch${title}`,
         summary: `Change ${withArticle(name)}'s labels or spec`,
-        description: `Replaces labels and/or spec. The spec can change only in states ${kind.definition.editableIn.join(', ')} and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.`,
+        description: `Replaces labels and/or spec. The spec can change only in states ${kind.definition.editableIn.join(', ')} and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.${patchFields ? ` ${patchFields.description}` : ''}`,
         tags,
         params: IdParams,
         headers: IfMatchHeaders,
@@ -186,7 +195,14 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
         }
         expectedVersion = current.version;
       }
-      const resource = await service.patch(name, request.params.id, request.body, expectedVersion, principal);
+      const resource = await applyPatch(request.body as Record<string, unknown>, {
+        kind: name,
+        id: request.params.id,
+        expectedVersion,
+        principal,
+        service,
+        patchFields,
+      });
       reply.header('etag', etagOf(resource.version));
       return toResourceEntity(resource);
     },
@@ -256,4 +272,40 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
       },
     );
   }
+}
+
+/** A PATCH of spec and labels, or of the kind module's own fields, never both at once. */
+async function applyPatch(
+  body: Record<string, unknown>,
+  input: {
+    kind: string;
+    id: string;
+    expectedVersion: number | null;
+    principal: Principal;
+    service: ResourceService;
+    patchFields: PatchFields | undefined;
+  },
+): Promise<Resource> {
+  const { spec, labels, ...rest } = body as {
+    spec?: Record<string, unknown>;
+    labels?: Record<string, string>;
+  };
+  const own = Object.keys(rest);
+  if (own.length === 0 || !input.patchFields) {
+    const patch = { ...(spec ? { spec } : {}), ...(labels ? { labels } : {}) };
+    return input.service.patch(input.kind, input.id, patch, input.expectedVersion, input.principal);
+  }
+  if (spec !== undefined || labels !== undefined) {
+    throw new SlipwayError(
+      'validation_failed',
+      `${own.join(', ')} cannot be sent with spec or labels; send them in a PATCH of their own.`,
+    );
+  }
+  return input.patchFields.apply({
+    id: input.id,
+    fields: rest,
+    expectedVersion: input.expectedVersion,
+    principal: input.principal,
+    service: input.service,
+  });
 }

@@ -87,4 +87,60 @@ describe('cluster writes and the service they name', () => {
     const after = (await api.request('GET', `/v1/services/${service?.id}`)).json();
     expect(after).toMatchObject({ state: 'failed', version: before.version, activeRunId: null });
   }, 30_000);
+
+  it('spec.service naming the id of a destroyed service is refused (409 service_not_active) and stores nothing; its name makes a new service', async () => {
+    const service = (
+      await api.request('POST', '/v1/services', { body: { name: 'svc-gone', spec: {} } })
+    ).json();
+    const run = await api.request('POST', `/v1/services/${service.id}/runs`, {
+      body: { target: 'destroyed', reason: 'retired' },
+    });
+    expect(await api.waitForRun(run.json().id)).toMatchObject({ status: 'succeeded' });
+
+    const byId = await api.request('POST', '/v1/clusters', {
+      body: { name: 'gone-by-id', spec: { service: service.id, image, size: 1 } },
+    });
+    expect(byId.statusCode, byId.body).toBe(409);
+    expect(byId.json()).toMatchObject({
+      code: 'service_not_active',
+      service: service.id,
+      state: 'destroyed',
+    });
+    expect(byId.json().detail).toContain('destroyed');
+    const clusters = (await api.request('GET', '/v1/clusters?limit=200')).json().items;
+    expect(clusters.filter((item: { name: string }) => item.name === 'gone-by-id')).toEqual([]);
+    expect(await servicesNamed('svc-gone')).toEqual([]);
+
+    const byName = await api.request('POST', '/v1/clusters', {
+      body: { name: 'gone-by-name', spec: { service: 'svc-gone', image, size: 1 } },
+    });
+    expect(byName.statusCode, byName.body).toBe(201);
+    const [fresh] = await servicesNamed('svc-gone');
+    expect(fresh?.id).not.toBe(service.id);
+  }, 30_000);
+
+  it('a new cluster whose balancerPort another service holds is refused before anything is stored', async () => {
+    const port = await holdPort();
+    const holder = (
+      await api.request('POST', '/v1/services', {
+        body: { name: 'svc-holder', spec: { provider: { type: 'local', port } } },
+      })
+    ).json();
+    const refused = await api.request('POST', '/v1/clusters', {
+      body: {
+        name: 'clash-a',
+        spec: { service: 'svc-clash', image, size: 1, provider: { balancerPort: port } },
+      },
+    });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({
+      code: 'port_taken',
+      port,
+      holder: { kind: 'service', id: holder.id, name: 'svc-holder' },
+    });
+    expect(refused.json().detail).toContain('spec.provider.balancerPort');
+    const clusters = (await api.request('GET', '/v1/clusters?limit=200')).json().items;
+    expect(clusters.filter((item: { name: string }) => item.name === 'clash-a')).toEqual([]);
+    expect(await servicesNamed('svc-clash')).toEqual([]);
+  }, 30_000);
 });

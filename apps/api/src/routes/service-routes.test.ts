@@ -133,14 +133,34 @@ describe('services over the API', () => {
     }
   }, 30_000);
 
-  it('freeze refuses promotes naming who and why; unfreeze allows them; both are on the audit trail with actor and reason', async () => {
+  it('PATCH {frozen, reason} refuses promotes naming who and why; unfreeze allows them; both are on the audit trail with actor and reason', async () => {
     const service = await activeService('frozen-web');
     const cluster = await readyCluster('frozen-a', 'frozen-web');
-    const freeze = await api.request('POST', `/v1/services/${service.id}/freeze`, {
-      body: { reason: 'release freeze for the audit' },
+    const patch = (body: Record<string, unknown>) =>
+      api.request('PATCH', `/v1/services/${service.id}`, { body });
+    // Bad input changes nothing: no reason, or the freeze mixed with a spec or labels.
+    const noReason = await patch({ frozen: true });
+    expect(noReason.statusCode, noReason.body).toBe(400);
+    expect(noReason.json()).toMatchObject({ code: 'reason_required' });
+    const mixed = await patch({ frozen: true, reason: 'x', labels: { team: 'web' } });
+    expect(mixed.statusCode, mixed.body).toBe(400);
+    expect(mixed.json()).toMatchObject({ code: 'validation_failed' });
+    expect(mixed.json().detail).toContain('PATCH of their own');
+    const notBoolean = await patch({ frozen: 'yes', reason: 'x' });
+    expect(notBoolean.statusCode, notBoolean.body).toBe(400);
+    expect((await api.request('GET', `/v1/services/${service.id}`)).json()).toMatchObject({
+      version: service.version,
+      labels: {},
     });
-    expect(freeze.statusCode, freeze.body).toBe(201);
-    expect(freeze.json()).toMatchObject({ status: 'succeeded', reason: 'release freeze for the audit' });
+
+    const freeze = await patch({ frozen: true, reason: 'release freeze for the audit' });
+    expect(freeze.statusCode, freeze.body).toBe(200);
+    expect(freeze.json()).toMatchObject({
+      id: service.id,
+      state: 'active',
+      status: { frozen: { by: 'admin', reason: 'release freeze for the audit' } },
+    });
+    expect(freeze.headers.etag).toBe(`"${freeze.json().version}"`);
 
     const refused = await api.request('POST', `/v1/clusters/${cluster}/runs`, { body: { target: 'live' } });
     expect(refused.statusCode).toBe(409);
@@ -152,10 +172,9 @@ describe('services over the API', () => {
     expect(refused.json().detail).toContain('frozen by admin');
     expect((await api.request('GET', `/v1/clusters/${cluster}`)).json().state).toBe('ready');
 
-    const unfreeze = await api.request('POST', `/v1/services/${service.id}/unfreeze`, {
-      body: { reason: 'audit done' },
-    });
-    expect(unfreeze.statusCode, unfreeze.body).toBe(201);
+    const unfreeze = await patch({ frozen: false, reason: 'audit done' });
+    expect(unfreeze.statusCode, unfreeze.body).toBe(200);
+    expect(unfreeze.json().status).toMatchObject({ frozen: null });
     expect(await run(`/v1/clusters/${cluster}/runs`, { target: 'live' })).toMatchObject({
       status: 'succeeded',
     });
@@ -179,6 +198,17 @@ describe('services over the API', () => {
     }
     const seen = (await api.request('GET', `/v1/services/${service.id}`)).json();
     expect(seen.status).toMatchObject({ frozen: null, liveCluster: cluster, standbyClusters: [] });
+
+    // The POST routes are aliases: they answer the run.
+    const alias = await api.request('POST', `/v1/services/${service.id}/freeze`, {
+      body: { reason: 'alias' },
+    });
+    expect(alias.statusCode, alias.body).toBe(201);
+    expect(alias.json()).toMatchObject({ status: 'succeeded', reason: 'alias' });
+    expect((await patch({ frozen: true, reason: 'again' })).json()).toMatchObject({
+      code: 'already_in_target',
+    });
+    expect((await patch({ frozen: false, reason: 'alias done' })).statusCode).toBe(200);
   }, 60_000);
 
   it('a cluster may name its service by id and is stored by name; a live cluster keeps the service from being destroyed without force', async () => {

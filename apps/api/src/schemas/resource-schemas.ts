@@ -1,5 +1,5 @@
 import type { RegisteredKind } from '@slipway/domain';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import { Cursor, Id, Labels, Limit, page, Timestamp } from './common-schemas';
 
 const Name = Type.String({
@@ -16,8 +16,14 @@ function literalUnion(values: string[], description: string) {
   );
 }
 
-/** Request and response schemas of one kind, derived from its declaration. */
-export function resourceSchemas({ definition, graph }: RegisteredKind) {
+/**
+ * Request and response schemas of one kind, derived from its declaration; `patchFields` are the
+ * kind module's own PATCH fields (optional properties beside spec and labels).
+ */
+export function resourceSchemas(
+  { definition, graph }: RegisteredKind,
+  patchFields: { properties: Readonly<Record<string, TSchema>>; description: string } | undefined = undefined,
+) {
   const states = graph.states.map((state) => state.name);
   const entity = Type.Object(
     {
@@ -52,15 +58,19 @@ export function resourceSchemas({ definition, graph }: RegisteredKind) {
       examples: [{ name: `hello-v1`, spec: definition.specExample, labels: { team: 'web' } }],
     },
   );
+  const extra = Object.fromEntries(
+    Object.entries(patchFields?.properties ?? {}).map(([field, schema]) => [field, Type.Optional(schema)]),
+  );
   const patchBody = Type.Object(
     {
       spec: Type.Optional(definition.spec),
       labels: Type.Optional(Labels),
+      ...extra,
     },
     {
       additionalProperties: false,
       minProperties: 1,
-      description: 'Replaces the labels and/or the spec (the spec only in an editable state).',
+      description: `Replaces the labels and/or the spec (the spec only in an editable state).${patchFields ? ` ${patchFields.description}` : ''}`,
       examples: [{ labels: { team: 'web', tier: 'frontend' } }],
     },
   );

@@ -341,7 +341,7 @@ export interface paths {
         head?: never;
         /**
          * Change a service's labels or spec
-         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.
+         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. A service also takes {"frozen": true|false, "reason": "..."} (on its own, active services only): the deploy freeze, recorded at once as a FREEZE or UNFREEZE transition carrying the actor and the reason; answers the service with status.frozen.
          */
         patch: operations["patchService"];
         trace?: never;
@@ -564,8 +564,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Freeze deploys of a service
-         * @description Refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run.
+         * Freeze deploys of a service (alias of PATCH {frozen: true})
+         * @description Same as PATCH /v1/services/{id} {"frozen": true, "reason"}: refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run.
          */
         post: operations["freezeService"];
         delete?: never;
@@ -584,8 +584,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Lift the deploy freeze of a service
-         * @description Allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run.
+         * Lift the deploy freeze of a service (alias of PATCH {frozen: false})
+         * @description Same as PATCH /v1/services/{id} {"frozen": false, "reason"}: allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run.
          */
         post: operations["unfreezeService"];
         delete?: never;
@@ -6101,7 +6101,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Replaces the labels and/or the spec (the spec only in an editable state). */
+        /** @description Replaces the labels and/or the spec (the spec only in an editable state). A service also takes {"frozen": true|false, "reason": "..."} (on its own, active services only): the deploy freeze, recorded at once as a FREEZE or UNFREEZE transition carrying the actor and the reason; answers the service with status.frozen. */
         requestBody: {
             content: {
                 /**
@@ -6138,6 +6138,13 @@ export interface operations {
                     labels?: {
                         [key: string]: string;
                     };
+                    /** @description The deploy freeze: true refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until a PATCH sets it false. Needs "reason", and no spec or labels in the same PATCH. */
+                    frozen?: boolean;
+                    /**
+                     * @description Why, for the audit trail (shown to whoever is refused a promote).
+                     * @example release freeze over the holidays
+                     */
+                    reason?: string;
                 };
             };
         };

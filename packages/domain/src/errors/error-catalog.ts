@@ -59,10 +59,15 @@ export const ERROR_CATALOG = {
   },
   // Services: the front door's port, the deploy freeze, and what a cluster needs of its service.
   port_taken: { title: 'The port is held by Slipway itself or by another service', request: true },
-  service_frozen: { title: 'The service is frozen: its clusters cannot be promoted', request: true },
+  service_frozen: {
+    title: 'The service is frozen: its clusters cannot be promoted',
+    request: true,
+    run: true,
+  },
   service_has_live_cluster: {
     title: 'The service has a live cluster (destroying it needs force and a reason)',
     request: true,
+    run: true,
   },
   service_not_active: { title: 'The service is not active', request: true, run: true },
 
