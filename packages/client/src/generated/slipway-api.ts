@@ -623,7 +623,7 @@ export interface paths {
         };
         /**
          * List every version of a setting
-         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting.
+         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Only accepted writes add one: a refused write (412, name conflict) leaves none, though a write that lost a race may have used up a number; a PATCH repeating the value the setting names adds none.
          */
         get: operations["listSettingVersions"];
         put?: never;

@@ -67,6 +67,11 @@ export function settingProvider(vault: SettingVault): ProviderFor<typeof setting
       },
     },
     storeSpec: (intake) => storeSettingSpec(vault, intake),
+    async settleSpec({ id, spec, previous, accepted }) {
+      // Only a version this write added is settled: the one the setting named before stays.
+      if (spec.version !== undefined && spec.version !== previous?.spec.version)
+        await vault.settle(id, spec.version, accepted);
+    },
   };
 }
 
@@ -90,6 +95,10 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
     );
   }
   const spec: SettingSpec = { ...sent };
+  if (previous?.spec.version !== undefined) {
+    // Accepted, since the resource names it, though a crash may have kept it from being settled.
+    await vault.settle(intake.id, previous.spec.version, true);
+  }
   if (previous) {
     if (previous.spec.key !== sent.key) {
       throw new SlipwayError(
@@ -108,7 +117,7 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
       else delete spec[field];
     }
     if (version !== undefined) {
-      if (!(await vault.has(intake.id, version))) {
+      if (!(await vault.has(intake.id, version, previous.spec.version))) {
         throw new SlipwayError(
           'version_not_found',
           `Setting ${intake.id} has no version ${version}; GET /v1/settings/${intake.id}/versions lists them.`,
@@ -120,7 +129,9 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
   } else if (value === undefined) {
     throw new SlipwayError('invalid_spec', 'spec.value is required to create a setting.');
   }
-  if (value !== undefined) {
+  const named = previous?.spec.version;
+  // A retried PATCH of the value the setting already names adds no version (PATCH is idempotent).
+  if (value !== undefined && !(named !== undefined && (await vault.holds(intake.id, named, value)))) {
     spec.version = await vault.addVersion(intake.id, value, spec.secret === true, intake.actor);
   }
   return spec;

@@ -144,7 +144,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
         operationId: 'listSettingVersions',
         summary: 'List every version of a setting',
         description:
-          'Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting.',
+          'Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Only accepted writes add one: a refused write (412, name conflict) leaves none, though a write that lost a race may have used up a number; a PATCH repeating the value the setting names adds none.',
         tags,
         params: IdParams,
         querystring: Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }),
@@ -159,7 +159,12 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
     },
     async (request) => {
       const setting = await loadSetting(context, request.params.id, principalOf(request));
-      const page = await vault().list(setting.id, request.query.limit ?? 50, request.query.cursor);
+      const page = await vault().list(
+        setting.id,
+        setting.spec.version,
+        request.query.limit ?? 50,
+        request.query.cursor,
+      );
       const applied = setting.state === 'deleted' ? null : setting.status.appliedVersion;
       return {
         items: page.items.map((item) => ({
