@@ -645,7 +645,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an earlier version of a setting again
-         * @description Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned.
+         * @description Starts one run to `active` that applies an earlier version: the run carries the version (`input.version`) and the reason (on the audit trail), so a refused rollback (409 while another run is active, 404 for a version the setting does not have) changes nothing. Answers 202 with the run. `spec.version` stays the newest value: a later run to `active` without a new value applies that again (rolls forward). Clusters launched before keep what they pinned.
          */
         post: operations["rollbackSetting"];
         delete?: never;
@@ -2758,6 +2758,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -4666,6 +4670,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -5018,6 +5026,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -6807,6 +6819,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7159,6 +7175,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7511,6 +7531,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9365,6 +9389,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9717,6 +9745,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10069,6 +10101,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10422,6 +10458,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10775,6 +10815,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -11477,6 +11521,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12215,6 +12263,10 @@ export interface operations {
                             };
                             /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                             failingSince: string | null;
+                            /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                            input?: {
+                                [key: string]: string | number | boolean;
+                            };
                             /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                             queue?: {
                                 /** @description Worker processes consuming the run queue now. */
@@ -12446,6 +12498,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12689,6 +12745,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */

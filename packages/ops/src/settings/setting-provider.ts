@@ -22,8 +22,9 @@ export function settingProvider(vault: SettingVault): ProviderFor<typeof setting
   return {
     backend: 'local',
     steps: {
-      async apply({ resource, log }) {
-        const version = resource.spec.version;
+      async apply({ resource, run, log }) {
+        // A rollback's run carries the version it applies; any other run applies spec.version.
+        const version = typeof run.input?.version === 'number' ? run.input.version : resource.spec.version;
         if (version === undefined)
           return failed('verification_failed', 'The setting names no version to apply.');
         try {

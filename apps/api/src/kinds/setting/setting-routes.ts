@@ -184,7 +184,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
         operationId: 'rollbackSetting',
         summary: 'Apply an earlier version of a setting again',
         description:
-          'Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned.',
+          'Starts one run to `active` that applies an earlier version: the run carries the version (`input.version`) and the reason (on the audit trail), so a refused rollback (409 while another run is active, 404 for a version the setting does not have) changes nothing. Answers 202 with the run. `spec.version` stays the newest value: a later run to `active` without a new value applies that again (rolls forward). Clusters launched before keep what they pinned.',
         tags,
         params: IdParams,
         body: RollbackBody,
@@ -194,17 +194,23 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
     async (request, reply) => {
       const principal = principalOf(request);
       const setting = await loadSetting(context, request.params.id, principal);
-      await service.patch(
-        'setting',
-        setting.id,
-        { spec: { key: setting.spec.key, version: request.body.version } },
-        setting.version,
-        principal,
-      );
+      const { version } = request.body;
+      // Versions are never taken away, so one seen here is still there when the run applies it.
+      if (!(await vault().has(setting.id, version, setting.spec.version))) {
+        throw new SlipwayError(
+          'version_not_found',
+          `Setting ${setting.id} has no version ${version}; GET /v1/settings/${setting.id}/versions lists them.`,
+          { version },
+        );
+      }
       const run = await service.requestRun(
         'setting',
         setting.id,
-        { target: 'active', reason: `Rollback to version ${request.body.version}: ${request.body.reason}` },
+        {
+          target: 'active',
+          reason: `Rollback to version ${version}: ${request.body.reason}`,
+          input: { version },
+        },
         principal,
         meta(request),
       );
