@@ -545,7 +545,7 @@ export interface paths {
         put?: never;
         /**
          * Encrypt a secret's versions under the current key again
-         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition; also on a deleted setting, whose versions clusters may still have pinned. All or nothing: when one version cannot be opened, none is re-sealed and the run fails. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed, deleted (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
          */
         post: operations["reencryptSetting"];
         delete?: never;
@@ -685,7 +685,7 @@ export interface paths {
         put?: never;
         /**
          * Encrypt every secret under the current key again
-         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Needs the admin token. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.
+         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs the admin token.
          */
         post: operations["reencryptSecrets"];
         delete?: never;
@@ -12049,9 +12049,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The runs that re-sealed a setting. */
                         runs: string[];
-                        failed: string[];
-                        deletedSettingsReencrypted: number;
+                        /** @description Settings left as they were: re-run once the cause is fixed. */
+                        failed: {
+                            setting: string;
+                            /** @description The run that failed; null when none could start. */
+                            run: string | null;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -12086,35 +12092,6 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @description Stable error code; branch on this, not on the message. */
-                        code: string;
-                        /** @description What went wrong and what to change. */
-                        detail: string;
-                        instance?: string;
-                        requestId?: string;
-                        /** @description Field-level problems, for validation errors. */
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                        /** @description The run holding the resource, for run_conflict. */
-                        activeRunId?: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -79,7 +79,9 @@ const settingMachine = setup({
     active: { on: { APPLY: 'applying', DELETE: 'deleting', REVEAL: 'active', REENCRYPT: 'active' } },
     failed: { on: { APPLY: 'applying', DELETE: 'deleting', REENCRYPT: 'failed' } },
     deleting: { meta: { step: 'delete' }, on: { SUCCESS: 'deleted', FAILURE: 'failed', CANCEL: 'failed' } },
-    deleted: { type: 'final' },
+    // Still terminal (only the engine's REENCRYPT leads back to it): its versions stay pinned by
+    // clusters, so a key rotation re-seals them on the audit trail like a live setting's.
+    deleted: { on: { REENCRYPT: 'deleted' } },
   },
 });
 
@@ -118,10 +120,10 @@ export const settingKind = defineKind({
     reencrypt: {
       event: 'REENCRYPT',
       step: 'reencrypt',
-      allowedIn: ['pending', 'active', 'failed'],
+      allowedIn: ['pending', 'active', 'failed', 'deleted'],
       summary: "Encrypt a secret's versions under the current key again",
       description:
-        'Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret.',
+        'Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition; also on a deleted setting, whose versions clusters may still have pinned. All or nothing: when one version cannot be opened, none is re-sealed and the run fails. `POST /v1/settings/secrets/reencrypt` runs it for every secret.',
     },
   },
   editableIn: ['pending', 'active', 'failed'],

@@ -155,36 +155,24 @@ export class SettingVault {
 
   /**
    * Seals a setting's secrets under the current key again (a rotation's last step), each version
-   * under its own setting id and number. Answers how many were re-encrypted and how many were
-   * under the current key already.
+   * under its own setting id and number; all or nothing: when one version cannot be opened, none
+   * is re-sealed. Answers how many were re-encrypted and how many were under the current key
+   * already. Only the setting's own `reencrypt` run calls it, so each re-seal is on the audit trail.
    */
   async reencryptSetting(settingId: string): Promise<{ reencrypted: number; current: number }> {
-    return this.reencrypt(`${settingId}/`);
-  }
-
-  /** Every setting's secrets, the deleted ones' included (clusters may still have them pinned). */
-  async reencryptAll(): Promise<{ reencrypted: number; current: number }> {
-    return this.reencrypt('');
-  }
-
-  private async reencrypt(prefix: string): Promise<{ reencrypted: number; current: number }> {
-    let reencrypted = 0;
-    let current = 0;
     const currentId = keyId(this.keys.current);
-    for await (const entry of this.all(prefix)) {
-      const { doc } = entry;
-      if (doc.sealed === undefined) continue;
-      if (sealedUnder(doc.sealed) === currentId) {
-        current += 1;
-        continue;
-      }
-      const settingId = entry.key.slice(0, entry.key.indexOf('/'));
-      const plaintext = this.open(settingId, doc);
-      const sealed = seal(this.keys, plaintext, associatedData(settingId, doc.version));
-      await this.versions.replace(entry.key, entry.version, { ...doc, sealed });
-      reencrypted += 1;
+    const stale: { entry: CollectionEntry<SettingVersion>; plaintext: string }[] = [];
+    let current = 0;
+    for await (const entry of this.all(`${settingId}/`)) {
+      if (entry.doc.sealed === undefined) continue;
+      if (sealedUnder(entry.doc.sealed) === currentId) current += 1;
+      else stale.push({ entry, plaintext: this.open(settingId, entry.doc) });
     }
-    return { reencrypted, current };
+    for (const { entry, plaintext } of stale) {
+      const sealed = seal(this.keys, plaintext, associatedData(settingId, entry.doc.version));
+      await this.versions.replace(entry.key, entry.version, { ...entry.doc, sealed });
+    }
+    return { reencrypted: stale.length, current };
   }
 
   /**

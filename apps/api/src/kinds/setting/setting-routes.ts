@@ -3,6 +3,7 @@ import {
   type Principal,
   type ResolvedSetting,
   type Resource,
+  type Run,
   resolveSettings,
   type SettingSpec,
   SlipwayError,
@@ -81,13 +82,17 @@ async function resolutionView(
   );
 }
 
-async function allSettings(context: RouteContext, principal: Principal): Promise<Resource<SettingSpec>[]> {
+async function allSettings(
+  context: RouteContext,
+  principal: Principal,
+  includeDeleted = false,
+): Promise<Resource<SettingSpec>[]> {
   const all: Resource<SettingSpec>[] = [];
   let cursor: string | undefined;
   do {
     const page = await context.service.list(
       'setting',
-      { limit: 100, ...(cursor ? { cursor } : {}) },
+      { limit: 100, ...(cursor ? { cursor } : {}), ...(includeDeleted ? { includeDestroyed: true } : {}) },
       principal,
     );
     all.push(...(page.items as Resource<SettingSpec>[]));
@@ -286,15 +291,23 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
         operationId: 'reencryptSecrets',
         summary: 'Encrypt every secret under the current key again',
         description:
-          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Needs the admin token. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.",
+          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs the admin token.",
         tags,
         response: {
           200: Type.Object({
-            runs: Type.Array(Type.String()),
-            failed: Type.Array(Type.String()),
-            deletedSettingsReencrypted: Type.Integer(),
+            runs: Type.Array(Type.String(), { description: 'The runs that re-sealed a setting.' }),
+            failed: Type.Array(
+              Type.Object({
+                setting: Type.String(),
+                run: Type.Union([Type.String(), Type.Null()], {
+                  description: 'The run that failed; null when none could start.',
+                }),
+                message: Type.String(),
+              }),
+              { description: 'Settings left as they were: re-run once the cause is fixed.' },
+            ),
           }),
-          ...problemResponses(401, 403, 409, 503),
+          ...problemResponses(401, 403, 503),
         },
       },
     },
@@ -302,26 +315,38 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
       const principal = principalOf(request);
       if (!hasPermission(principal, 'admin'))
         throw new SlipwayError('forbidden', 'Re-encrypting needs the admin token.');
-      const secrets = (await allSettings(context, principal)).filter(
-        (setting) => setting.spec.secret === true && ['pending', 'active', 'failed'].includes(setting.state),
+      const secrets = (await allSettings(context, principal, true)).filter(
+        (setting) =>
+          setting.spec.secret === true && ['pending', 'active', 'failed', 'deleted'].includes(setting.state),
       );
       const runs: string[] = [];
-      const failedRuns: string[] = [];
+      const failedSettings: { setting: string; run: string | null; message: string }[] = [];
       for (const setting of secrets) {
-        const run = await waitForRun(
-          service,
-          await service.runAction('setting', setting.id, 'reencrypt', principal, meta(request)),
-          principal,
-        );
-        (run.status === 'succeeded' ? runs : failedRuns).push(run.id);
+        let run: Run;
+        try {
+          run = await waitForRun(
+            service,
+            await service.runAction('setting', setting.id, 'reencrypt', principal, meta(request)),
+            principal,
+          );
+        } catch (error) {
+          if (!(error instanceof SlipwayError) || error.code === 'service_unavailable') throw error;
+          failedSettings.push({ setting: setting.id, run: null, message: error.message });
+          continue;
+        }
+        if (run.status === 'succeeded') runs.push(run.id);
+        else
+          failedSettings.push({
+            setting: setting.id,
+            run: run.id,
+            message: run.error?.message ?? `the run is ${run.status}; look at it again later`,
+          });
       }
-      // What is left under an older key belongs to deleted settings (or to a setting created meanwhile, sealed under the current key anyway).
-      const sweep = await vault().reencryptAll();
       request.log.info(
-        { runs: runs.length, failed: failedRuns.length, swept: sweep.reencrypted },
+        { runs: runs.length, failed: failedSettings.length },
         'secrets re-encrypted under the current key',
       );
-      return { runs, failed: failedRuns, deletedSettingsReencrypted: sweep.reencrypted };
+      return { runs, failed: failedSettings };
     },
   );
 }
