@@ -14,6 +14,7 @@ import {
   settingKind,
   succeeded,
 } from '@slipway/domain';
+import type { SettingVault } from '@slipway/ops';
 import type { BackendEnvironment } from '../kind-module';
 import { discoveryKey, discoveryName } from './discovery-key';
 import { DEFAULT_ENVIRONMENT } from './pin-settings-hook';
@@ -104,13 +105,18 @@ async function publish(
   }
   const now = new Date().toISOString();
   let setting: Resource<SettingSpec>;
+  // Versions count only once the resource write naming them is accepted, as for a user's write
+  // (setting-vault.ts): the one named before is settled first, a crash may have kept it pending.
   if (current) {
+    if (current.spec.version !== undefined) await vault.settle(current.id, current.spec.version, true);
     const version = await vault.addVersion(current.id, url, false, context.run.requestedBy);
-    setting = (await environment.store.patchResource(
-      current.id,
-      current.version,
-      { spec: { ...current.spec, version } },
-      now,
+    setting = (await settled(vault, current.id, version, () =>
+      environment.store.patchResource(
+        current.id,
+        current.version,
+        { spec: { ...current.spec, version } },
+        now,
+      ),
     )) as Resource<SettingSpec>;
   } else {
     const id = environment.runs.newId();
@@ -129,7 +135,8 @@ async function publish(
       createdAt: now,
       updatedAt: now,
     };
-    await environment.store.createResource(setting);
+    const created = setting;
+    await settled(vault, id, version, () => environment.store.createResource(created));
   }
   const run = await runSetting(
     environment,
@@ -144,6 +151,24 @@ async function publish(
         'discovery_failed',
         `Publishing ${key} failed (run ${run.id}: ${run.error?.message ?? run.status}).`,
       );
+}
+
+/** The resource write a new version is for, and the version settled by its outcome. */
+async function settled<T>(
+  vault: SettingVault,
+  id: string,
+  version: number,
+  write: () => Promise<T>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await write();
+  } catch (error) {
+    await vault.settle(id, version, false).catch(() => undefined);
+    throw error;
+  }
+  await vault.settle(id, version, true).catch(() => undefined);
+  return result;
 }
 
 /** The discovery setting of a service in an environment, if one is not deleted. */
