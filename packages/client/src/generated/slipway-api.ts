@@ -7851,7 +7851,7 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                                  * @example GREETING
                                  */
                                 key: string;
@@ -8059,7 +8059,7 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                          * @example GREETING
                          */
                         key: string;
@@ -8119,7 +8119,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8444,7 +8444,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8675,7 +8675,7 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                          * @example GREETING
                          */
                         key: string;
@@ -8735,7 +8735,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;

@@ -7,12 +7,37 @@ const SCOPE_NAME = '^[a-z][a-z0-9-]{0,62}$';
 /** Keys Slipway publishes itself (service discovery); nobody else may create them. */
 export const RESERVED_KEY_PREFIX = 'SLIPWAY_';
 
+/**
+ * Variables a setting may not give instances: the ones the process and its shell depend on (where
+ * programs and home are, what the loader or Node loads first) and the port Slipway assigns.
+ * `TZ`, `LANG` and the like stay open: an app may well want them set.
+ */
+export const RESERVED_ENV_KEYS: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'PWD',
+  'TMPDIR',
+  'IFS',
+  'ENV',
+  'BASH_ENV',
+  'PORT',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+  'LD_AUDIT',
+  'DYLD_INSERT_LIBRARIES',
+  'DYLD_LIBRARY_PATH',
+];
+
 const settingSpec = Type.Object(
   {
     key: Type.String({
       pattern: '^[A-Z_][A-Z0-9_]{0,127}$',
-      description:
-        'The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.',
+      description: `The environment variable instances get: upper-case letters, digits and \`_\`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: ${RESERVED_ENV_KEYS.join(', ')}.`,
       examples: ['GREETING'],
     }),
     environment: Type.Optional(

@@ -2,6 +2,7 @@ import {
   failed,
   isSlipwayError,
   type ProviderFor,
+  RESERVED_ENV_KEYS,
   RESERVED_KEY_PREFIX,
   type SettingSpec,
   SlipwayError,
@@ -87,6 +88,13 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
     throw new SlipwayError(
       'reserved_key',
       `spec.key: keys starting with ${RESERVED_KEY_PREFIX} are reserved for what Slipway publishes (service discovery); choose another key.`,
+    );
+  }
+  if (RESERVED_ENV_KEYS.includes(sent.key)) {
+    throw new SlipwayError(
+      'reserved_key',
+      `spec.key: ${sent.key} is one of the variables instances need as the system or Slipway sets them (${RESERVED_ENV_KEYS.join(', ')}); choose another key.`,
+      { reserved: [...RESERVED_ENV_KEYS] },
     );
   }
   if (version !== undefined && (!previous || value !== undefined)) {
