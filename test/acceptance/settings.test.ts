@@ -96,6 +96,9 @@ describe('settings that clusters consume, over HTTP with real processes', () => 
   it('launches cluster A with GREETING=v1-hello and a secret; the balancer answers A’s greeting', async () => {
     greeting = await setting('greeting', { key: 'GREETING', environment: 'production', value: 'v1-hello' });
     password = await setting('db-password', { key: 'DB_PASSWORD', secret: true, value: SECRET });
+    // A user's setting under the name discovery once gave web's URL in production: it must not
+    // keep the promote from publishing (discovery names are ones no request can give).
+    await setting('discovery-web-production', { key: 'UNRELATED', environment: 'staging', value: 'x' });
     a = await live('web-a', {
       service: 'web',
       provider: { balancerPort: Number(new URL(webBalancer).port) },

@@ -78,6 +78,13 @@ export async function openEngine(config: SlipwayConfig, options: EngineOptions =
         if (!walker) throw new Error('the engine is not wired yet');
         return walker.walk(runId, signal);
       },
+      dropQueued: async (runId, why) =>
+        (await store.finishRun(runId, ['queued'], {
+          status: 'cancelled',
+          error: { code: 'not_needed', message: why },
+          finishedAt: new Date().toISOString(),
+          durationMs: 0,
+        })) !== null,
       newId: () => id(),
     },
   };

@@ -44,6 +44,11 @@ export interface BackendEnvironment {
   runs: {
     start(run: Run): Promise<void>;
     walk(runId: string, signal: AbortSignal): Promise<Run | null>;
+    /**
+     * Ends a run started here that turned out not to be needed, before anything walked it: it
+     * ends `cancelled` with no transition (nothing changed). False when a walk took it first.
+     */
+    dropQueued(runId: string, why: string): Promise<boolean>;
     newId(): string;
   };
 }

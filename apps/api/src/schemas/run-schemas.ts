@@ -47,6 +47,12 @@ export const RunEntity = Type.Object(
       description:
         'When this resource\u2019s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery.',
     }),
+    input: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+        description:
+          "What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies.",
+      }),
+    ),
     queue: Type.Optional(
       Type.Object(
         {

@@ -545,7 +545,7 @@ export interface paths {
         put?: never;
         /**
          * Encrypt a secret's versions under the current key again
-         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition; also on a deleted setting, whose versions clusters may still have pinned. All or nothing: when one version cannot be opened, none is re-sealed and the run fails. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed, deleted (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
          */
         post: operations["reencryptSetting"];
         delete?: never;
@@ -623,7 +623,7 @@ export interface paths {
         };
         /**
          * List every version of a setting
-         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting.
+         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Only accepted writes add one: a refused write (412, name conflict) leaves none, though a write that lost a race may have used up a number; a PATCH repeating the value the setting names adds none.
          */
         get: operations["listSettingVersions"];
         put?: never;
@@ -645,7 +645,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an earlier version of a setting again
-         * @description Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned.
+         * @description Starts one run to `active` that applies an earlier version: the run carries the version (`input.version`) and the reason (on the audit trail), so a refused rollback (409 while another run is active, 404 for a version the setting does not have) changes nothing. Answers 202 with the run. `spec.version` stays the newest value: a later run to `active` without a new value applies that again (rolls forward). Clusters launched before keep what they pinned.
          */
         post: operations["rollbackSetting"];
         delete?: never;
@@ -685,7 +685,7 @@ export interface paths {
         put?: never;
         /**
          * Encrypt every secret under the current key again
-         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Needs the admin token. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.
+         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs the admin token.
          */
         post: operations["reencryptSecrets"];
         delete?: never;
@@ -2758,6 +2758,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -4666,6 +4670,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -5018,6 +5026,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -6814,6 +6826,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7166,6 +7182,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7518,6 +7538,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7834,7 +7858,7 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                                  * @example GREETING
                                  */
                                 key: string;
@@ -8042,7 +8066,7 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                          * @example GREETING
                          */
                         key: string;
@@ -8102,7 +8126,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8427,7 +8451,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8658,7 +8682,7 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                          * @example GREETING
                          */
                         key: string;
@@ -8718,7 +8742,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -9372,6 +9396,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9724,6 +9752,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10076,6 +10108,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10429,6 +10465,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10782,6 +10822,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -11484,6 +11528,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12008,9 +12056,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The runs that re-sealed a setting. */
                         runs: string[];
-                        failed: string[];
-                        deletedSettingsReencrypted: number;
+                        /** @description Settings left as they were: re-run once the cause is fixed. */
+                        failed: {
+                            setting: string;
+                            /** @description The run that failed; null when none could start. */
+                            run: string | null;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -12045,35 +12099,6 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @description Stable error code; branch on this, not on the message. */
-                        code: string;
-                        /** @description What went wrong and what to change. */
-                        detail: string;
-                        instance?: string;
-                        requestId?: string;
-                        /** @description Field-level problems, for validation errors. */
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                        /** @description The run holding the resource, for run_conflict. */
-                        activeRunId?: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12222,6 +12247,10 @@ export interface operations {
                             };
                             /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                             failingSince: string | null;
+                            /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                            input?: {
+                                [key: string]: string | number | boolean;
+                            };
                             /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                             queue?: {
                                 /** @description Worker processes consuming the run queue now. */
@@ -12453,6 +12482,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12696,6 +12729,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */

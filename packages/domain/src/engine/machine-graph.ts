@@ -4,6 +4,10 @@ export interface GraphState {
   name: string;
   /** Provider step called when the resource enters this state; null for stable states. */
   step: string | null;
+  /**
+   * No way out: an xstate final state, or one whose only transitions are engine-only events back
+   * to itself (a deleted setting's re-encryption), which ends a resource's life all the same.
+   */
   final: boolean;
 }
 
@@ -35,13 +39,16 @@ export function machineGraph(machine: AnyStateMachine, internalEvents: readonly 
   const states: GraphState[] = [];
   const edges: GraphEdge[] = [];
   for (const [name, node] of Object.entries(machine.root.states)) {
-    states.push({ name, step: stepOf(node), final: node.type === 'final' });
+    const own: GraphEdge[] = [];
     for (const [event, definitions] of node.transitions) {
       for (const definition of definitions) {
         for (const target of definition.target ?? [])
-          edges.push({ from: name, to: target.key, event, internal: internalEvents.includes(event) });
+          own.push({ from: name, to: target.key, event, internal: internalEvents.includes(event) });
       }
     }
+    const leadsNowhere = own.length > 0 && own.every((edge) => edge.internal && edge.to === name);
+    states.push({ name, step: stepOf(node), final: node.type === 'final' || leadsNowhere });
+    edges.push(...own);
   }
   const initial = machine.root.initial?.target[0]?.key;
   if (!initial) throw new Error(`machine ${machine.id} has no initial state`);

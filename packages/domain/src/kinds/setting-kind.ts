@@ -7,12 +7,37 @@ const SCOPE_NAME = '^[a-z][a-z0-9-]{0,62}$';
 /** Keys Slipway publishes itself (service discovery); nobody else may create them. */
 export const RESERVED_KEY_PREFIX = 'SLIPWAY_';
 
+/**
+ * Variables a setting may not give instances: the ones the process and its shell depend on (where
+ * programs and home are, what the loader or Node loads first) and the port Slipway assigns.
+ * `TZ`, `LANG` and the like stay open: an app may well want them set.
+ */
+export const RESERVED_ENV_KEYS: readonly string[] = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'PWD',
+  'TMPDIR',
+  'IFS',
+  'ENV',
+  'BASH_ENV',
+  'PORT',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+  'LD_AUDIT',
+  'DYLD_INSERT_LIBRARIES',
+  'DYLD_LIBRARY_PATH',
+];
+
 const settingSpec = Type.Object(
   {
     key: Type.String({
       pattern: '^[A-Z_][A-Z0-9_]{0,127}$',
-      description:
-        'The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.',
+      description: `The environment variable instances get: upper-case letters, digits and \`_\`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: ${RESERVED_ENV_KEYS.join(', ')}.`,
       examples: ['GREETING'],
     }),
     environment: Type.Optional(
@@ -79,7 +104,9 @@ const settingMachine = setup({
     active: { on: { APPLY: 'applying', DELETE: 'deleting', REVEAL: 'active', REENCRYPT: 'active' } },
     failed: { on: { APPLY: 'applying', DELETE: 'deleting', REENCRYPT: 'failed' } },
     deleting: { meta: { step: 'delete' }, on: { SUCCESS: 'deleted', FAILURE: 'failed', CANCEL: 'failed' } },
-    deleted: { type: 'final' },
+    // Still terminal (only the engine's REENCRYPT leads back to it): its versions stay pinned by
+    // clusters, so a key rotation re-seals them on the audit trail like a live setting's.
+    deleted: { on: { REENCRYPT: 'deleted' } },
   },
 });
 
@@ -118,10 +145,10 @@ export const settingKind = defineKind({
     reencrypt: {
       event: 'REENCRYPT',
       step: 'reencrypt',
-      allowedIn: ['pending', 'active', 'failed'],
+      allowedIn: ['pending', 'active', 'failed', 'deleted'],
       summary: "Encrypt a secret's versions under the current key again",
       description:
-        'Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret.',
+        'Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition; also on a deleted setting, whose versions clusters may still have pinned. All or nothing: when one version cannot be opened, none is re-sealed and the run fails. `POST /v1/settings/secrets/reencrypt` runs it for every secret.',
     },
   },
   editableIn: ['pending', 'active', 'failed'],

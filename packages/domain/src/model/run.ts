@@ -12,6 +12,9 @@ export interface RunError {
   message: string;
 }
 
+/** What a run is given beside its target, by the route that requested it (a rollback's version). */
+export type RunInput = Readonly<Record<string, string | number | boolean>>;
+
 /** One request to move one resource to a target state. */
 export interface Run {
   id: string;
@@ -51,4 +54,9 @@ export interface Run {
    * recovery, rolled up as the time to recover.
    */
   failingSince: string | null;
+  /**
+   * Set at request by a kind's own route and never changed after: what the steps act on instead
+   * of the spec (the version a setting's rollback applies), so request and run are one write.
+   */
+  input?: RunInput;
 }

@@ -36,6 +36,14 @@ export interface SpecIntake<Spec> {
   actor: string;
 }
 
+export interface SpecSettlement<Spec> {
+  id: string;
+  /** What storeSpec answered. */
+  spec: Spec;
+  previous: Resource<Spec> | null;
+  accepted: boolean;
+}
+
 export type StepOutcome =
   | { ok: true; outputs: Record<string, unknown> }
   | { ok: false; error: { code: RunErrorCode; message: string }; outputs?: Record<string, unknown> };
@@ -61,6 +69,14 @@ export interface KindProvider<Spec = Record<string, unknown>, Step extends strin
    * refuses the request with its code and message.
    */
   storeSpec?(input: SpecIntake<Spec>): Promise<Spec>;
+  /**
+   * The write `storeSpec` prepared `spec` for was stored (`accepted`) or refused before it was
+   * (a 412, a name conflict, a lost race): what storeSpec wrote aside must count only for an
+   * accepted write. Called once per storeSpec, except after a crash in between; what storeSpec
+   * writes must stay invisible until it is settled as accepted, so a crash leaves nothing seen.
+   * Best effort: a failure here must not change the answer to the request.
+   */
+  settleSpec?(input: SpecSettlement<Spec>): Promise<void>;
   /**
    * A cheap look at the real thing for `GET /v1/{kind}/{id}` (a cluster's instances: pid, port,
    * running). Must not change anything and should answer within a second.

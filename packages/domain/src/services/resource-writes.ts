@@ -58,7 +58,9 @@ export class ResourceWrites {
       createdAt: now,
       updatedAt: now,
     };
-    await this.context.options.store.createResource(resource);
+    await this.settled(kind, { id, spec, previous: null }, () =>
+      this.context.options.store.createResource(resource),
+    );
     const refused = await this.references.confirm(kind, input.spec);
     if (refused) {
       const withdrawnBy = await this.withdraw(kind, resource.id, principal, refused.message);
@@ -117,12 +119,11 @@ export class ResourceWrites {
       ? { ...input, spec: await this.storeSpec(kind, id, input.spec, resource, principal) }
       : input;
     try {
-      const patched = await this.context.options.store.patchResource(
-        id,
-        resource.version,
-        stored,
-        this.context.now(),
-      );
+      const write = () =>
+        this.context.options.store.patchResource(id, resource.version, stored, this.context.now());
+      const patched = stored.spec
+        ? await this.settled(kind, { id, spec: stored.spec, previous: resource }, write)
+        : await write();
       const refused = input.spec ? await this.references.confirm(kind, input.spec) : null;
       if (refused) {
         const undone = await this.revertReferences(kind, patched, resource.spec);
@@ -228,6 +229,31 @@ export class ResourceWrites {
   ): Promise<Record<string, unknown>> {
     const provider = this.context.options.providers.get(kind.definition.name);
     return provider?.storeSpec ? provider.storeSpec({ id, spec, previous, actor: principal.id }) : spec;
+  }
+
+  /**
+   * Runs the resource write that a stored spec was prepared for, and tells the provider whether
+   * it was accepted, so what storeSpec wrote aside never outlives a refused write.
+   */
+  private async settled<T>(
+    kind: RegisteredKind,
+    stored: { id: string; spec: Record<string, unknown>; previous: Resource | null },
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const provider = this.context.options.providers.get(kind.definition.name);
+    const settle = async (accepted: boolean) => {
+      // The answer is the resource write's: what storeSpec wrote stays invisible until settled.
+      await provider?.settleSpec?.({ ...stored, accepted }).catch(() => undefined);
+    };
+    let result: T;
+    try {
+      result = await write();
+    } catch (error) {
+      await settle(false);
+      throw error;
+    }
+    await settle(true);
+    return result;
   }
 
   /** Other kinds' rules on this kind's specs, in registration order; each may normalize the spec. */

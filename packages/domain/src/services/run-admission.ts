@@ -6,13 +6,15 @@ import { withArticle } from '../kinds/article';
 import type { RegisteredKind } from '../kinds/kind-registry';
 import type { Principal } from '../model/principal';
 import type { Resource } from '../model/resource';
-import type { Run } from '../model/run';
+import type { Run, RunInput } from '../model/run';
 import type { RequestMeta, ServiceContext } from './service-context';
 
 export interface RunRequest {
   target: string;
   reason?: string;
   force?: boolean;
+  /** Only from a kind's own route, which checked it: the generic runs route takes none. */
+  input?: RunInput;
 }
 
 /**
@@ -105,6 +107,7 @@ export class RunAdmission {
       action: null,
       reason,
       force: request.force ?? false,
+      ...(request.input ? { input: request.input } : {}),
     });
     run.failingSince = await this.context.failingSince(run);
     // Refused before anything is stored: a run the queue cannot take must leave no trace.

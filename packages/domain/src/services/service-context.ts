@@ -62,7 +62,7 @@ export class ServiceContext {
     resource: Resource,
     principal: Principal,
     meta: RequestMeta,
-    what: Pick<Run, 'target' | 'action' | 'reason' | 'force'>,
+    what: Pick<Run, 'target' | 'action' | 'reason' | 'force' | 'input'>,
   ): Run {
     return {
       id: this.options.newId(),

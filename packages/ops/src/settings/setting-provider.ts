@@ -2,6 +2,7 @@ import {
   failed,
   isSlipwayError,
   type ProviderFor,
+  RESERVED_ENV_KEYS,
   RESERVED_KEY_PREFIX,
   type SettingSpec,
   SlipwayError,
@@ -22,8 +23,9 @@ export function settingProvider(vault: SettingVault): ProviderFor<typeof setting
   return {
     backend: 'local',
     steps: {
-      async apply({ resource, log }) {
-        const version = resource.spec.version;
+      async apply({ resource, run, log }) {
+        // A rollback's run carries the version it applies; any other run applies spec.version.
+        const version = typeof run.input?.version === 'number' ? run.input.version : resource.spec.version;
         if (version === undefined)
           return failed('verification_failed', 'The setting names no version to apply.');
         try {
@@ -67,6 +69,11 @@ export function settingProvider(vault: SettingVault): ProviderFor<typeof setting
       },
     },
     storeSpec: (intake) => storeSettingSpec(vault, intake),
+    async settleSpec({ id, spec, previous, accepted }) {
+      // Only a version this write added is settled: the one the setting named before stays.
+      if (spec.version !== undefined && spec.version !== previous?.spec.version)
+        await vault.settle(id, spec.version, accepted);
+    },
   };
 }
 
@@ -83,6 +90,13 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
       `spec.key: keys starting with ${RESERVED_KEY_PREFIX} are reserved for what Slipway publishes (service discovery); choose another key.`,
     );
   }
+  if (RESERVED_ENV_KEYS.includes(sent.key)) {
+    throw new SlipwayError(
+      'reserved_key',
+      `spec.key: ${sent.key} is one of the variables instances need as the system or Slipway sets them (${RESERVED_ENV_KEYS.join(', ')}); choose another key.`,
+      { reserved: [...RESERVED_ENV_KEYS] },
+    );
+  }
   if (version !== undefined && (!previous || value !== undefined)) {
     throw new SlipwayError(
       'invalid_spec',
@@ -90,6 +104,10 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
     );
   }
   const spec: SettingSpec = { ...sent };
+  if (previous?.spec.version !== undefined) {
+    // Accepted, since the resource names it, though a crash may have kept it from being settled.
+    await vault.settle(intake.id, previous.spec.version, true);
+  }
   if (previous) {
     if (previous.spec.key !== sent.key) {
       throw new SlipwayError(
@@ -108,7 +126,7 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
       else delete spec[field];
     }
     if (version !== undefined) {
-      if (!(await vault.has(intake.id, version))) {
+      if (!(await vault.has(intake.id, version, previous.spec.version))) {
         throw new SlipwayError(
           'version_not_found',
           `Setting ${intake.id} has no version ${version}; GET /v1/settings/${intake.id}/versions lists them.`,
@@ -120,7 +138,9 @@ async function storeSettingSpec(vault: SettingVault, intake: SpecIntake<SettingS
   } else if (value === undefined) {
     throw new SlipwayError('invalid_spec', 'spec.value is required to create a setting.');
   }
-  if (value !== undefined) {
+  const named = previous?.spec.version;
+  // A retried PATCH of the value the setting already names adds no version (PATCH is idempotent).
+  if (value !== undefined && !(named !== undefined && (await vault.holds(intake.id, named, value)))) {
     spec.version = await vault.addVersion(intake.id, value, spec.secret === true, intake.actor);
   }
   return spec;

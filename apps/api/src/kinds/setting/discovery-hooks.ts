@@ -4,6 +4,7 @@ import {
   type ClusterSpec,
   clusterKind,
   failed,
+  isSlipwayError,
   listAllOfKind,
   type Resource,
   type Run,
@@ -14,6 +15,7 @@ import {
   settingKind,
   succeeded,
 } from '@slipway/domain';
+import type { SettingVault } from '@slipway/ops';
 import type { BackendEnvironment } from '../kind-module';
 import { discoveryKey, discoveryName } from './discovery-key';
 import { DEFAULT_ENVIRONMENT } from './pin-settings-hook';
@@ -56,23 +58,30 @@ export function withdrawDiscoveryHook(environment: BackendEnvironment): StepHook
     phase: 'after',
     async run(context) {
       const { service, environment: env = DEFAULT_ENVIRONMENT } = context.resource.spec as ClusterSpec;
-      const live = (await listAllOfKind(environment.store, clusterKind, { state: 'live' })).filter(
-        (cluster) =>
-          cluster.id !== context.resource.id &&
-          cluster.spec.service === service &&
-          (cluster.spec.environment ?? DEFAULT_ENVIRONMENT) === env,
-      );
-      if (live.length > 0)
-        return succeeded({ withdrawn: false, liveClusters: live.map((cluster) => cluster.id) });
+      const live = await servingClusters(environment, context.resource.id, service, env);
+      if (live.length > 0) return succeeded({ withdrawn: false, liveClusters: live });
       const current = await settle(environment, context, await published(environment, service, env));
       if (!current) return succeeded({ withdrawn: false });
+      // The delete run holds the setting before the second look: a promote that publishes from
+      // here on waits for it (and publishes anew), and one that published before is promoting or
+      // live by now, so the second look sees it and the run is dropped, the endpoint left alone.
       const run = await runSetting(
         environment,
         context,
         current,
         'deleted',
         `Withdrawn: no cluster of service ${service} is live in ${env} after destroy run ${context.run.id}.`,
+        async (started) => {
+          const serving = await servingClusters(environment, context.resource.id, service, env);
+          if (serving.length === 0) return null;
+          const dropped = await environment.runs.dropQueued(
+            started.id,
+            `Not withdrawn: cluster ${serving.join(', ')} of service ${service} is promoting or live in ${env}.`,
+          );
+          return dropped ? serving : null;
+        },
       );
+      if ('kept' in run) return succeeded({ withdrawn: false, liveClusters: run.kept });
       return run.status === 'succeeded'
         ? succeeded({ withdrawn: true, setting: current.id, run: run.id })
         : failed(
@@ -83,7 +92,26 @@ export function withdrawDiscoveryHook(environment: BackendEnvironment): StepHook
   };
 }
 
+/**
+ * A withdraw that took the setting meanwhile (its delete run holds it, and moved its version)
+ * makes a write here lose; the next attempt waits for that run, then publishes on what it left.
+ */
 async function publish(
+  environment: BackendEnvironment,
+  context: StepContext,
+  url: string,
+): Promise<StepOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publishOnce(environment, context, url);
+    } catch (error) {
+      const lost = isSlipwayError(error) && ['run_conflict', 'version_conflict'].includes(error.code);
+      if (!lost || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function publishOnce(
   environment: BackendEnvironment,
   context: StepContext,
   url: string,
@@ -104,13 +132,18 @@ async function publish(
   }
   const now = new Date().toISOString();
   let setting: Resource<SettingSpec>;
+  // Versions count only once the resource write naming them is accepted, as for a user's write
+  // (setting-vault.ts): the one named before is settled first, a crash may have kept it pending.
   if (current) {
+    if (current.spec.version !== undefined) await vault.settle(current.id, current.spec.version, true);
     const version = await vault.addVersion(current.id, url, false, context.run.requestedBy);
-    setting = (await environment.store.patchResource(
-      current.id,
-      current.version,
-      { spec: { ...current.spec, version } },
-      now,
+    setting = (await settled(vault, current.id, version, () =>
+      environment.store.patchResource(
+        current.id,
+        current.version,
+        { spec: { ...current.spec, version } },
+        now,
+      ),
     )) as Resource<SettingSpec>;
   } else {
     const id = environment.runs.newId();
@@ -129,7 +162,8 @@ async function publish(
       createdAt: now,
       updatedAt: now,
     };
-    await environment.store.createResource(setting);
+    const created = setting;
+    await settled(vault, id, version, () => environment.store.createResource(created));
   }
   const run = await runSetting(
     environment,
@@ -138,12 +172,31 @@ async function publish(
     'active',
     `Published by promote run ${context.run.id} of cluster ${context.resource.id}.`,
   );
+  if ('kept' in run) throw new Error('a publish run has no second look to drop it');
   return run.status === 'succeeded'
     ? succeeded({ key, setting: setting.id, version: setting.spec.version, published: true, run: run.id })
     : failed(
         'discovery_failed',
         `Publishing ${key} failed (run ${run.id}: ${run.error?.message ?? run.status}).`,
       );
+}
+
+/** The resource write a new version is for, and the version settled by its outcome. */
+async function settled<T>(
+  vault: SettingVault,
+  id: string,
+  version: number,
+  write: () => Promise<T>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await write();
+  } catch (error) {
+    await vault.settle(id, version, false).catch(() => undefined);
+    throw error;
+  }
+  await vault.settle(id, version, true).catch(() => undefined);
+  return result;
 }
 
 /** The discovery setting of a service in an environment, if one is not deleted. */
@@ -177,14 +230,42 @@ async function settle(
   return fresh && fresh.state !== 'deleted' ? fresh : null;
 }
 
-/** A run of the setting by the cluster run's actor, stored and walked at once. */
+/**
+ * The other clusters of the service in the environment that serve or are about to (promoting:
+ * their promote publishes its endpoint before they go live).
+ */
+async function servingClusters(
+  environment: BackendEnvironment,
+  except: string,
+  service: string,
+  env: string,
+): Promise<string[]> {
+  const clusters = [
+    ...(await listAllOfKind(environment.store, clusterKind, { state: 'promoting' })),
+    ...(await listAllOfKind(environment.store, clusterKind, { state: 'live' })),
+  ];
+  return clusters
+    .filter(
+      (cluster) =>
+        cluster.id !== except &&
+        cluster.spec.service === service &&
+        (cluster.spec.environment ?? DEFAULT_ENVIRONMENT) === env,
+    )
+    .map((cluster) => cluster.id);
+}
+
+/**
+ * A run of the setting by the cluster run's actor, stored and walked at once; `before`, once it
+ * is stored, may drop it instead (answering why), so it is walked only when still wanted.
+ */
 async function runSetting(
   environment: BackendEnvironment,
   context: StepContext,
   setting: Resource<SettingSpec>,
   target: string,
   reason: string,
-): Promise<Run> {
+  before?: (run: Run) => Promise<string[] | null>,
+): Promise<Run | { kept: string[] }> {
   const now = new Date().toISOString();
   const run: Run = {
     id: environment.runs.newId(),
@@ -214,6 +295,8 @@ async function runSetting(
     failingSince: null,
   };
   await environment.runs.start(run);
+  const kept = before ? await before(run) : null;
+  if (kept) return { kept };
   const done = await environment.runs.walk(run.id, context.signal);
   return (
     done ?? { ...run, status: 'failed', error: { code: 'resource_missing', message: 'The run is gone.' } }

@@ -129,6 +129,49 @@ describe('settings over the API', () => {
     });
   });
 
+  it('refuses the variables instances depend on (PATH, HOME, …) at create and patch, listing them', async () => {
+    const countBefore = (await api.request('GET', '/v1/settings?limit=200')).json().items.length;
+    for (const key of ['PATH', 'HOME', 'PORT', 'NODE_OPTIONS', 'LD_PRELOAD', 'SHELL', 'IFS']) {
+      const refused = await api.request('POST', '/v1/settings', {
+        body: {
+          name: `reserved-${key.toLowerCase().replaceAll('_', '-')}`,
+          spec: { key, value: '/tmp/evil' },
+        },
+      });
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json()).toMatchObject({
+        code: 'reserved_key',
+        detail: expect.stringContaining('PATH, HOME, USER, LOGNAME, SHELL'),
+      });
+      expect(refused.json().detail).toContain(key);
+    }
+    expect((await api.request('GET', '/v1/settings?limit=200')).json().items).toHaveLength(countBefore);
+    // A setting written before the rule (here straight into the store) cannot take a new value either.
+    const now = new Date().toISOString();
+    await api.slipway.store.createResource({
+      id: '01M8TLEGACYPATHSETT1NG0000',
+      kind: 'setting',
+      name: 'legacy-path',
+      state: 'pending',
+      version: 1,
+      seq: 0,
+      spec: { key: 'PATH' },
+      status: {},
+      labels: {},
+      activeRunId: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const patched = await api.request('PATCH', '/v1/settings/01M8TLEGACYPATHSETT1NG0000', {
+      body: { spec: { key: 'PATH', value: '/tmp/evil' } },
+    });
+    expect(patched.statusCode, patched.body).toBe(400);
+    expect(patched.json().code).toBe('reserved_key');
+    expect(
+      (await api.request('GET', '/v1/settings/01M8TLEGACYPATHSETT1NG0000/versions')).json().items,
+    ).toEqual([]);
+  });
+
   it('never answers a secret but through its audited read, which a REVEAL transition records first', async () => {
     const secret = await create('db-password', { key: 'DB_PASSWORD', secret: true, value: SECRET });
     await apply(secret.id);

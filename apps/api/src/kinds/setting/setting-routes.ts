@@ -3,6 +3,7 @@ import {
   type Principal,
   type ResolvedSetting,
   type Resource,
+  type Run,
   resolveSettings,
   type SettingSpec,
   SlipwayError,
@@ -81,13 +82,17 @@ async function resolutionView(
   );
 }
 
-async function allSettings(context: RouteContext, principal: Principal): Promise<Resource<SettingSpec>[]> {
+async function allSettings(
+  context: RouteContext,
+  principal: Principal,
+  includeDeleted = false,
+): Promise<Resource<SettingSpec>[]> {
   const all: Resource<SettingSpec>[] = [];
   let cursor: string | undefined;
   do {
     const page = await context.service.list(
       'setting',
-      { limit: 100, ...(cursor ? { cursor } : {}) },
+      { limit: 100, ...(cursor ? { cursor } : {}), ...(includeDeleted ? { includeDestroyed: true } : {}) },
       principal,
     );
     all.push(...(page.items as Resource<SettingSpec>[]));
@@ -144,7 +149,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
         operationId: 'listSettingVersions',
         summary: 'List every version of a setting',
         description:
-          'Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting.',
+          'Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Only accepted writes add one: a refused write (412, name conflict) leaves none, though a write that lost a race may have used up a number; a PATCH repeating the value the setting names adds none.',
         tags,
         params: IdParams,
         querystring: Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }),
@@ -159,7 +164,12 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
     },
     async (request) => {
       const setting = await loadSetting(context, request.params.id, principalOf(request));
-      const page = await vault().list(setting.id, request.query.limit ?? 50, request.query.cursor);
+      const page = await vault().list(
+        setting.id,
+        setting.spec.version,
+        request.query.limit ?? 50,
+        request.query.cursor,
+      );
       const applied = setting.state === 'deleted' ? null : setting.status.appliedVersion;
       return {
         items: page.items.map((item) => ({
@@ -179,7 +189,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
         operationId: 'rollbackSetting',
         summary: 'Apply an earlier version of a setting again',
         description:
-          'Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned.',
+          'Starts one run to `active` that applies an earlier version: the run carries the version (`input.version`) and the reason (on the audit trail), so a refused rollback (409 while another run is active, 404 for a version the setting does not have) changes nothing. Answers 202 with the run. `spec.version` stays the newest value: a later run to `active` without a new value applies that again (rolls forward). Clusters launched before keep what they pinned.',
         tags,
         params: IdParams,
         body: RollbackBody,
@@ -189,17 +199,23 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
     async (request, reply) => {
       const principal = principalOf(request);
       const setting = await loadSetting(context, request.params.id, principal);
-      await service.patch(
-        'setting',
-        setting.id,
-        { spec: { key: setting.spec.key, version: request.body.version } },
-        setting.version,
-        principal,
-      );
+      const { version } = request.body;
+      // Versions are never taken away, so one seen here is still there when the run applies it.
+      if (!(await vault().has(setting.id, version, setting.spec.version))) {
+        throw new SlipwayError(
+          'version_not_found',
+          `Setting ${setting.id} has no version ${version}; GET /v1/settings/${setting.id}/versions lists them.`,
+          { version },
+        );
+      }
       const run = await service.requestRun(
         'setting',
         setting.id,
-        { target: 'active', reason: `Rollback to version ${request.body.version}: ${request.body.reason}` },
+        {
+          target: 'active',
+          reason: `Rollback to version ${version}: ${request.body.reason}`,
+          input: { version },
+        },
         principal,
         meta(request),
       );
@@ -275,15 +291,23 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
         operationId: 'reencryptSecrets',
         summary: 'Encrypt every secret under the current key again',
         description:
-          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Needs the admin token. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.",
+          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs the admin token.",
         tags,
         response: {
           200: Type.Object({
-            runs: Type.Array(Type.String()),
-            failed: Type.Array(Type.String()),
-            deletedSettingsReencrypted: Type.Integer(),
+            runs: Type.Array(Type.String(), { description: 'The runs that re-sealed a setting.' }),
+            failed: Type.Array(
+              Type.Object({
+                setting: Type.String(),
+                run: Type.Union([Type.String(), Type.Null()], {
+                  description: 'The run that failed; null when none could start.',
+                }),
+                message: Type.String(),
+              }),
+              { description: 'Settings left as they were: re-run once the cause is fixed.' },
+            ),
           }),
-          ...problemResponses(401, 403, 409, 503),
+          ...problemResponses(401, 403, 503),
         },
       },
     },
@@ -291,26 +315,38 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
       const principal = principalOf(request);
       if (!hasPermission(principal, 'admin'))
         throw new SlipwayError('forbidden', 'Re-encrypting needs the admin token.');
-      const secrets = (await allSettings(context, principal)).filter(
-        (setting) => setting.spec.secret === true && ['pending', 'active', 'failed'].includes(setting.state),
+      const secrets = (await allSettings(context, principal, true)).filter(
+        (setting) =>
+          setting.spec.secret === true && ['pending', 'active', 'failed', 'deleted'].includes(setting.state),
       );
       const runs: string[] = [];
-      const failedRuns: string[] = [];
+      const failedSettings: { setting: string; run: string | null; message: string }[] = [];
       for (const setting of secrets) {
-        const run = await waitForRun(
-          service,
-          await service.runAction('setting', setting.id, 'reencrypt', principal, meta(request)),
-          principal,
-        );
-        (run.status === 'succeeded' ? runs : failedRuns).push(run.id);
+        let run: Run;
+        try {
+          run = await waitForRun(
+            service,
+            await service.runAction('setting', setting.id, 'reencrypt', principal, meta(request)),
+            principal,
+          );
+        } catch (error) {
+          if (!(error instanceof SlipwayError) || error.code === 'service_unavailable') throw error;
+          failedSettings.push({ setting: setting.id, run: null, message: error.message });
+          continue;
+        }
+        if (run.status === 'succeeded') runs.push(run.id);
+        else
+          failedSettings.push({
+            setting: setting.id,
+            run: run.id,
+            message: run.error?.message ?? `the run is ${run.status}; look at it again later`,
+          });
       }
-      // What is left under an older key belongs to deleted settings (or to a setting created meanwhile, sealed under the current key anyway).
-      const sweep = await vault().reencryptAll();
       request.log.info(
-        { runs: runs.length, failed: failedRuns.length, swept: sweep.reencrypted },
+        { runs: runs.length, failed: failedSettings.length },
         'secrets re-encrypted under the current key',
       );
-      return { runs, failed: failedRuns, deletedSettingsReencrypted: sweep.reencrypted };
+      return { runs, failed: failedSettings };
     },
   );
 }

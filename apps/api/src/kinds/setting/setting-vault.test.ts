@@ -21,6 +21,13 @@ describe('SettingVault on a real store', () => {
     expect(await vault.addVersion('SETTINGA', 'first secret', true, 'admin')).toBe(1);
     expect(await vault.addVersion('SETTINGA', 'second secret', true, 'admin')).toBe(2);
     expect(await vault.addVersion('SETTINGB', 'other secret', true, 'admin')).toBe(1);
+    // As their resource writes would once accepted.
+    for (const [id, version] of [
+      ['SETTINGA', 1],
+      ['SETTINGA', 2],
+      ['SETTINGB', 1],
+    ] as const)
+      await vault.settle(id, version, true);
     expect(await vault.reveal('SETTINGA', 2)).toBe('second secret');
 
     const versions = store.collection(settingVersions);
