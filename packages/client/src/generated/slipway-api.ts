@@ -1099,7 +1099,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +1289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1551,7 +1551,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1874,7 +1874,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2161,7 +2161,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2520,7 +2520,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2768,7 +2768,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,7 +3143,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3426,7 +3426,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3760,7 +3760,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4069,7 +4069,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4428,7 +4428,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4676,7 +4676,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5028,7 +5028,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5383,7 +5383,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5627,7 +5627,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5941,7 +5941,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6210,7 +6210,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6569,7 +6569,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6817,7 +6817,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7169,7 +7169,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,7 +7521,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7887,7 +7887,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8152,7 +8152,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8477,7 +8477,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8768,7 +8768,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9127,7 +9127,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9375,7 +9375,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9727,7 +9727,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10079,7 +10079,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10432,7 +10432,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10785,7 +10785,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11082,7 +11082,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11241,7 +11241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11487,7 +11487,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11809,7 +11809,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12228,7 +12228,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12456,7 +12456,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12699,7 +12699,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13080,7 +13080,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13238,9 +13238,15 @@ export interface operations {
                 provider?: string;
                 /** @description Only runs with service = this value. */
                 service?: string;
-                /** @description From this hour on (rounded down to the hour). */
+                /**
+                 * @description An RFC 3339 date-time; runs ending from this instant on, rounded down to its hour (the rollups’ resolution). Must be before until; otherwise, or when it does not parse, 400 invalid_time_range.
+                 * @example 2030-01-31T12:00:00Z
+                 */
                 since?: string;
-                /** @description Before this hour (rounded up to the hour). */
+                /**
+                 * @description An RFC 3339 date-time; runs ending before this instant, rounded up to the next whole hour. 400 invalid_time_range when it does not parse.
+                 * @example 2030-02-01T00:00:00Z
+                 */
                 until?: string;
                 /** @description One of day, week, target, provider, service. A dimension the kind does not declare answers 400 dimension_not_applicable naming those that apply. */
                 groupBy?: "day" | "week" | "target" | "provider" | "service";
@@ -13263,7 +13269,9 @@ export interface operations {
                         /** @description What the target measures, as the kind declares it (deploy time, bake time). */
                         measures: string | null;
                         groupBy: string | null;
+                        /** @description The start of the window read: the since asked for, rounded down to its hour. */
                         since: string | null;
+                        /** @description The end of the window read (exclusive): the until asked for, rounded up to a whole hour. */
                         until: string | null;
                         groups: {
                             /** @description The group value (a day, the Monday of a week, a service…) or all. */
@@ -13307,7 +13315,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13487,7 +13495,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
