@@ -3,6 +3,7 @@ import { addFact, bucketKeyOfFact, emptyBucketFor, type RollupBucket } from '@sl
 import { isDuplicateKey } from './driver-errors';
 import type { MongoCollections } from './mongo-collections';
 import type { RollupBucketDocument, RollupDeltaDocument, RollupGenerationDocument } from './rollup-documents';
+import { FOLDED_MARK_HORIZON_MS, pruneFoldedMarks } from './rollup-marks';
 
 /** Deltas folded per generation: bounds the generation document's list of folded ids. */
 const FOLD_BATCH = 5000;
@@ -33,9 +34,14 @@ export interface PreparedCompaction {
  */
 export async function compactRollups(
   collections: MongoCollections,
-  batch = FOLD_BATCH,
+  options: { batch?: number; markHorizonMs?: number } = {},
 ): Promise<CompactionReport> {
-  return commitCompaction(collections, await prepareCompaction(collections, batch));
+  const report = await commitCompaction(
+    collections,
+    await prepareCompaction(collections, options.batch ?? FOLD_BATCH),
+  );
+  await pruneFoldedMarks(collections, Date.now() - (options.markHorizonMs ?? FOLDED_MARK_HORIZON_MS));
+  return report;
 }
 
 /**
@@ -68,6 +74,7 @@ export async function prepareCompaction(
       _id: next,
       token,
       folded: deltas.map((delta) => delta._id),
+      foldedChanges: deltas.map((delta) => delta.change ?? null),
       committedAt: new Date().toISOString(),
     },
     buckets: [...buckets].map(([key, bucket]) => ({
@@ -129,7 +136,11 @@ async function finishGeneration(
   if (generation.folded.length > 0) {
     try {
       await collections.rollupFolded.insertMany(
-        generation.folded.map((id) => ({ _id: id })),
+        generation.folded.map((id, i) => ({
+          _id: id,
+          change: generation.foldedChanges?.[i] ?? null,
+          foldedAt: generation.committedAt,
+        })),
         { ordered: false },
       );
     } catch (error) {
