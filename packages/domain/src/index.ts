@@ -26,6 +26,7 @@ export * from './kinds/service-kind';
 export * from './kinds/setting-kind';
 export * from './kinds/setting-resolution';
 export * from './model/iso-instant';
+export * from './model/new-run';
 export * from './model/principal';
 export * from './model/resource';
 export * from './model/run';
