@@ -6,16 +6,15 @@ import {
   AnalyticsReads,
   type AnalyticsStore,
   clusterKind,
-  factOfRun,
-  factOfTransition,
   imageKind,
   KindRegistry,
-  type RollupFact,
   type RunStore,
 } from '@slipway/domain';
 import { LmdbStore, MongoStore } from '@slipway/persistence';
 import { bulkLoadLmdb, bulkLoadMongo } from '@slipway/persistence/testing/bulk-history';
+import { type RecordVisitor, scanLmdbRecords, scanMongoRecords } from '@slipway/persistence/testing/raw-scan';
 import { MongoClient } from 'mongodb';
+import { DurationsScan, disagreements } from './analytics-scan';
 
 export interface AnalyticsBenchStoreResult {
   store: 'lmdb' | 'mongodb';
@@ -24,7 +23,11 @@ export interface AnalyticsBenchStoreResult {
   loadSeconds: number;
   /** Median of the durations query (cluster deploy time, whole range, grouped by service). */
   rollupQueryMs: number;
-  /** The same figures (count, failures, mean, p50…p99, max per service) from every raw record. */
+  /**
+   * The same report (per service: the runs' and each step's count, failures, mean, p50…p99, max;
+   * MTBF, MTTR) from one sequential pass over the raw runs and transitions, read from the store's
+   * own files or collections.
+   */
   bruteForceScanMs: number;
   speedup: number;
 }
@@ -32,6 +35,7 @@ export interface AnalyticsBenchStoreResult {
 export const ANALYTICS_GOAL = { maxQueryMs: 20, minSpeedup: 100 };
 const ADMIN = { id: 'bench', permissions: ['admin'] };
 const QUERY = { kind: 'cluster', groupBy: 'service' } as const;
+const SCAN = { kind: QUERY.kind };
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -44,58 +48,13 @@ async function time<T>(action: () => Promise<T>): Promise<{ ms: number; value: T
   return { ms: performance.now() - started, value };
 }
 
-/** What the rollups answer, computed instead from every run and transition the store holds. */
-async function bruteForce(
-  store: RunStore,
-): Promise<Map<string, { count: number; failures: number; meanMs: number; p95Ms: number }>> {
-  const facts: RollupFact[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listRuns({ kind: 'cluster', target: 'live', limit: 10_000, cursor });
-    for (const run of page.items) {
-      const fact = factOfRun(run);
-      if (fact) facts.push(fact);
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  do {
-    const page = await store.listTransitions({ kind: 'cluster', limit: 10_000, cursor });
-    for (const transition of page.items) {
-      const fact = transition.target === 'live' ? factOfTransition(transition) : null;
-      if (fact) facts.push(fact);
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  const groups = new Map<string, number[]>();
-  const failures = new Map<string, number>();
-  for (const fact of facts) {
-    if (fact.step !== '') continue;
-    const service = fact.groups.service ?? '(none)';
-    groups.set(service, [...(groups.get(service) ?? []), fact.durationMs]);
-    if (fact.outcome === 'failed') failures.set(service, (failures.get(service) ?? 0) + 1);
-  }
-  return new Map(
-    [...groups].map(([service, durations]) => {
-      durations.sort((a, b) => a - b);
-      return [
-        service,
-        {
-          count: durations.length,
-          failures: failures.get(service) ?? 0,
-          meanMs: durations.reduce((sum, ms) => sum + ms, 0) / durations.length,
-          p95Ms: durations[Math.ceil(0.95 * durations.length) - 1]!,
-        },
-      ];
-    }),
-  );
-}
-
 async function measure(
   name: 'lmdb' | 'mongodb',
   store: RunStore & AnalyticsStore,
   loaded: { runs: number; transitions: number },
   loadSeconds: number,
   queries: number,
+  scanRecords: (visit: RecordVisitor) => Promise<void>,
 ): Promise<AnalyticsBenchStoreResult> {
   const analytics = new AnalyticsReads({ store, kinds: new KindRegistry([imageKind, clusterKind]) });
   await analytics.durations(QUERY, ADMIN);
@@ -106,17 +65,14 @@ async function measure(
     samples.push(ms);
     report = value;
   }
-  const scan = await time(() => bruteForce(store));
-  // The two must agree, or the comparison means nothing.
-  for (const group of report.groups) {
-    const exact = scan.value.get(group.group);
-    if (!exact || exact.count !== group.runs.count || exact.failures !== group.runs.failures) {
-      throw new Error(`${name}: rollups and scan disagree for ${group.group}`);
-    }
-    if (Math.abs((group.runs.p95Ms ?? 0) - exact.p95Ms) > 0.02 * exact.p95Ms + 0.01) {
-      throw new Error(`${name}: p95 of ${group.group} off by more than 2 %`);
-    }
-  }
+  const scan = await time(async () => {
+    const visitor = new DurationsScan({ target: report.target!, groupBy: QUERY.groupBy });
+    await scanRecords(visitor);
+    return visitor.result();
+  });
+  // The two must agree on every figure, or the comparison means nothing.
+  const problems = disagreements(report, scan.value);
+  if (problems.length > 0) throw new Error(`${name}: rollups and scan disagree:\n${problems.join('\n')}`);
   const rollupQueryMs = median(samples);
   return {
     store: name,
@@ -140,7 +96,11 @@ export async function runAnalyticsBench(
     const load = await time(() => bulkLoadLmdb(path, lmdbTransitions));
     const store = await LmdbStore.open({ path });
     try {
-      results.push(await measure('lmdb', store, load.value, load.ms / 1000, 21));
+      results.push(
+        await measure('lmdb', store, load.value, load.ms / 1000, 21, (visit) =>
+          scanLmdbRecords(path, SCAN, visit),
+        ),
+      );
     } finally {
       await store.close();
     }
@@ -162,7 +122,11 @@ export async function runAnalyticsBench(
     });
     const store = await MongoStore.open({ url: mongo.url, dbName, compactRollupsEveryMs: 0 });
     try {
-      results.push(await measure('mongodb', store, load.value, load.ms / 1000, 11));
+      results.push(
+        await measure('mongodb', store, load.value, load.ms / 1000, 11, (visit) =>
+          scanMongoRecords(mongo.url, dbName, SCAN, visit),
+        ),
+      );
     } finally {
       await store.close();
     }

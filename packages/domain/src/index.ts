@@ -1,5 +1,6 @@
 export * from './analytics/analytics-groups';
 export * from './analytics/histogram';
+export * from './analytics/hour-window';
 export * from './analytics/rollup';
 export * from './engine/assemble-engine';
 export * from './engine/exclusive-holders';
@@ -24,6 +25,8 @@ export * from './kinds/kind-registry';
 export * from './kinds/service-kind';
 export * from './kinds/setting-kind';
 export * from './kinds/setting-resolution';
+export * from './model/iso-instant';
+export * from './model/new-run';
 export * from './model/principal';
 export * from './model/resource';
 export * from './model/run';

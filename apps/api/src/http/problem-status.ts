@@ -41,6 +41,7 @@ export const PROBLEM_STATUS = {
   service_unavailable: { status: 503 },
   queue_unavailable: { status: 503, retryAfterSeconds: 5 },
   dimension_not_applicable: { status: 400 },
+  invalid_time_range: { status: 400 },
   reserved_key: { status: 400 },
   version_not_found: { status: 404 },
   secret_unreadable: { status: 503 },

@@ -29,8 +29,12 @@ export const DurationsReportSchema = Type.Object(
       description: 'What the target measures, as the kind declares it (deploy time, bake time).',
     }),
     groupBy: Type.Union([Type.String(), Type.Null()]),
-    since: Type.Union([Type.String(), Type.Null()]),
-    until: Type.Union([Type.String(), Type.Null()]),
+    since: Type.Union([Type.String(), Type.Null()], {
+      description: 'The start of the window read: the since asked for, rounded down to its hour.',
+    }),
+    until: Type.Union([Type.String(), Type.Null()], {
+      description: 'The end of the window read (exclusive): the until asked for, rounded up to a whole hour.',
+    }),
     groups: Type.Array(
       Type.Object({
         group: Type.String({
@@ -77,11 +81,22 @@ export function durationsQuery(dimensions: readonly string[]) {
           ),
         ]),
       ),
+      // No `format: date-time` here: a bad instant is the domain's `invalid_time_range`, not a schema error.
       since: Type.Optional(
-        Type.String({ format: 'date-time', description: 'From this hour on (rounded down to the hour).' }),
+        Type.String({
+          maxLength: 64,
+          examples: ['2030-01-31T12:00:00Z'],
+          description:
+            'An RFC 3339 date-time; runs ending from this instant on, rounded down to its hour (the rollups\u2019 resolution). Must be before until; otherwise, or when it does not parse, 400 invalid_time_range.',
+        }),
       ),
       until: Type.Optional(
-        Type.String({ format: 'date-time', description: 'Before this hour (rounded up to the hour).' }),
+        Type.String({
+          maxLength: 64,
+          examples: ['2030-02-01T00:00:00Z'],
+          description:
+            'An RFC 3339 date-time; runs ending before this instant, rounded up to the next whole hour. 400 invalid_time_range when it does not parse.',
+        }),
       ),
       groupBy: Type.Optional(
         Type.Union(

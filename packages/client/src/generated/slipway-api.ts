@@ -1099,7 +1099,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +1289,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1551,7 +1551,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1874,7 +1874,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2161,7 +2161,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2520,7 +2520,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2772,7 +2772,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3147,7 +3147,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3430,7 +3430,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3764,7 +3764,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4073,7 +4073,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4432,7 +4432,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4684,7 +4684,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5040,7 +5040,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +5395,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5639,7 +5639,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5953,7 +5953,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6229,7 +6229,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6588,7 +6588,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6840,7 +6840,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7196,7 +7196,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7552,7 +7552,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7918,7 +7918,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8183,7 +8183,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8508,7 +8508,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8799,7 +8799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9158,7 +9158,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9410,7 +9410,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9766,7 +9766,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10122,7 +10122,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10479,7 +10479,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10836,7 +10836,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11133,7 +11133,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11292,7 +11292,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11542,7 +11542,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11864,7 +11864,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12264,7 +12264,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12496,7 +12496,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12743,7 +12743,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13124,7 +13124,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13282,9 +13282,15 @@ export interface operations {
                 provider?: string;
                 /** @description Only runs with service = this value. */
                 service?: string;
-                /** @description From this hour on (rounded down to the hour). */
+                /**
+                 * @description An RFC 3339 date-time; runs ending from this instant on, rounded down to its hour (the rollups’ resolution). Must be before until; otherwise, or when it does not parse, 400 invalid_time_range.
+                 * @example 2030-01-31T12:00:00Z
+                 */
                 since?: string;
-                /** @description Before this hour (rounded up to the hour). */
+                /**
+                 * @description An RFC 3339 date-time; runs ending before this instant, rounded up to the next whole hour. 400 invalid_time_range when it does not parse.
+                 * @example 2030-02-01T00:00:00Z
+                 */
                 until?: string;
                 /** @description One of day, week, target, provider, service. A dimension the kind does not declare answers 400 dimension_not_applicable naming those that apply. */
                 groupBy?: "day" | "week" | "target" | "provider" | "service";
@@ -13307,7 +13313,9 @@ export interface operations {
                         /** @description What the target measures, as the kind declares it (deploy time, bake time). */
                         measures: string | null;
                         groupBy: string | null;
+                        /** @description The start of the window read: the since asked for, rounded down to its hour. */
                         since: string | null;
+                        /** @description The end of the window read (exclusive): the until asked for, rounded up to a whole hour. */
                         until: string | null;
                         groups: {
                             /** @description The group value (a day, the Monday of a week, a service…) or all. */
@@ -13351,7 +13359,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13531,7 +13539,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;

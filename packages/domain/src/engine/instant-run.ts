@@ -1,3 +1,4 @@
+import { newRun } from '../model/new-run';
 import type { Resource } from '../model/resource';
 import type { Run } from '../model/run';
 import type { Transition } from '../model/transition';
@@ -34,32 +35,16 @@ export async function recordInstantRun(
 ): Promise<{ run: Run; resource: Resource; transition: Transition }> {
   const { resource } = change;
   const at = ids.now();
-  const run: Run = {
+  // An instant change is not a deploy: it neither starts nor ends an outage (failingSince stays null).
+  const run = newRun({
     id: ids.newId(),
-    resourceId: resource.id,
-    kind: resource.kind,
+    resource,
     target: change.to,
-    action: null,
     reason: change.reason,
-    force: false,
-    status: 'queued',
     requestedBy: change.requestedBy,
-    requestId: null,
-    idempotencyKey: null,
-    fromState: resource.state,
-    step: null,
-    attempt: 0,
-    error: null,
-    cancelRequestedBy: null,
-    cancelReason: null,
     createdAt: at,
-    startedAt: null,
-    finishedAt: null,
-    durationMs: null,
     groups: change.groups ?? {},
-    // An instant change is not a deploy: it neither starts nor ends an outage.
-    failingSince: null,
-  };
+  });
   await store.startRun(run);
   try {
     return await recordAndFinish(store, change, run, at, ids);

@@ -108,6 +108,7 @@ export const ERROR_CATALOG = {
   balancer_swap_failed: { title: 'The service balancer did not take the new upstreams', run: true },
   // Analytics: a groupBy or filter dimension the kinds in the query do not declare.
   dimension_not_applicable: { title: 'That dimension does not apply to this kind', request: true },
+  invalid_time_range: { title: 'The time range is not valid', request: true },
   settings_unresolved: {
     title: "The settings for the cluster's environment and service could not be read",
     run: true,

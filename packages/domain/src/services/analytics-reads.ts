@@ -1,5 +1,6 @@
 import { quantileOfBins } from '../analytics/histogram';
-import { mergeBucket, RECOVERED, type RollupBucket } from '../analytics/rollup';
+import { hourWindow } from '../analytics/hour-window';
+import { hourOf, mergeBucket, RECOVERED, type RollupBucket } from '../analytics/rollup';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
 import { hasPermission, type Principal } from '../model/principal';
@@ -14,7 +15,7 @@ export interface DurationsQuery {
   target?: string;
   /** Declared dimensions to filter by (`{ service: 'web-production' }`). */
   groups?: Record<string, string>;
-  /** ISO; resolved to whole hours, the rollups' resolution: since rounds down, until up. */
+  /** ISO; widened to whole hours, the rollups' resolution: since rounds down, until up (`hourWindow`). */
   since?: string;
   until?: string;
   groupBy?: string;
@@ -51,6 +52,7 @@ export interface DurationsReport {
   /** What `kind`'s target measures (`deploy time`), when the kind declares it. */
   measures: string | null;
   groupBy: string | null;
+  /** The window read, in whole hours: `since` rounded down, `until` rounded up. */
   since: string | null;
   until: string | null;
   groups: DurationsGroup[];
@@ -87,13 +89,12 @@ export class AnalyticsReads {
     }
     const headline = query.kind === undefined ? undefined : kinds[0]?.definition.analytics?.headline;
     const target = query.target ?? headline?.target;
-    const since = query.since === undefined ? undefined : instant('since', query.since);
-    const until = query.until === undefined ? undefined : instant('until', query.until);
+    const { since, until } = hourWindow(query.since, query.until);
     const buckets = await this.options.store.listRollupBuckets({
       ...(query.kind === undefined ? {} : { kind: query.kind }),
       ...(target === undefined ? {} : { target }),
-      ...(since === undefined ? {} : { sinceHour: since.slice(0, 13) }),
-      ...(until === undefined ? {} : { untilHour: ceilHour(until) }),
+      ...(since === undefined ? {} : { sinceHour: hourOf(since) }),
+      ...(until === undefined ? {} : { untilHour: hourOf(until) }),
       resolution: 'coarsest',
     });
     const wanted = Object.entries(query.groups ?? {});
@@ -251,22 +252,4 @@ export function statsOf(buckets: readonly RollupBucket[]): DurationStats {
 
 function round(value: number | null): number | null {
   return value === null ? null : Math.round(value * 100) / 100;
-}
-
-function ceilHour(at: string): string {
-  const ms = Date.parse(at);
-  const hour = 3_600_000;
-  return new Date(Math.ceil(ms / hour) * hour).toISOString().slice(0, 13);
-}
-
-function instant(name: 'since' | 'until', value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new SlipwayError(
-      'validation_failed',
-      `\`${name}\` must be an ISO 8601 timestamp such as 2030-01-31T12:00:00Z; got "${value}".`,
-      { [name]: value },
-    );
-  }
-  return new Date(ms).toISOString();
 }

@@ -3,6 +3,7 @@ import { runTargetLabel } from '../analytics/rollup';
 import type { RunGuard, SpecGuard } from '../engine/guards';
 import { SlipwayError } from '../errors/slipway-error';
 import type { KindRegistry, RegisteredKind } from '../kinds/kind-registry';
+import { newRun } from '../model/new-run';
 import { hasPermission, type Principal } from '../model/principal';
 import type { Resource } from '../model/resource';
 import type { Run } from '../model/run';
@@ -64,28 +65,16 @@ export class ServiceContext {
     meta: RequestMeta,
     what: Pick<Run, 'target' | 'action' | 'reason' | 'force' | 'input'>,
   ): Run {
-    return {
+    return newRun({
       id: this.options.newId(),
-      resourceId: resource.id,
-      kind: kind.definition.name,
+      resource: { ...resource, kind: kind.definition.name },
       ...what,
-      status: 'queued',
       requestedBy: principal.id,
       requestId: meta.requestId ?? null,
       idempotencyKey: meta.idempotencyKey ?? null,
-      fromState: resource.state,
-      step: null,
-      attempt: 0,
-      error: null,
-      cancelRequestedBy: null,
-      cancelReason: null,
       createdAt: this.now(),
-      startedAt: null,
-      finishedAt: null,
-      durationMs: null,
       groups: analyticsGroupsOf(kind.definition, resource.spec),
-      failingSince: null,
-    };
+    });
   }
 
   /**

@@ -5,7 +5,8 @@ export type FaultPoint =
   | 'mongo:after-append'
   | 'mongo:prune-mid-delete'
   | 'mongo:prune-before-hint'
-  | 'mongo:before-rollup-delta';
+  | 'mongo:before-rollup-delta'
+  | 'mongo:after-rollup-deltas';
 
 /**
  * A named place where a crash test makes the process die, exactly there: when SLIPWAY_FAULT names

@@ -1,7 +1,12 @@
 import type { Collection, Db } from 'mongodb';
 import type { ChangeDocument, ResourceSnapshot } from './change-document';
 import type { IdempotencyDocument } from './idempotency-mapper';
-import type { RollupBucketDocument, RollupDeltaDocument, RollupGenerationDocument } from './rollup-documents';
+import type {
+  RollupBucketDocument,
+  RollupDeltaDocument,
+  RollupFoldedDocument,
+  RollupGenerationDocument,
+} from './rollup-documents';
 import type { RunDocument } from './run-mapper';
 import type { TransitionDocument } from './transition-mapper';
 
@@ -36,7 +41,7 @@ export interface MongoCollections {
   /** The commit points of compactions: one insert-won document per generation. */
   rollupGenerations: Collection<RollupGenerationDocument>;
   /** Ids of deltas already folded: a replayed projection's delta is recognised and dropped. */
-  rollupFolded: Collection<{ _id: string }>;
+  rollupFolded: Collection<RollupFoldedDocument>;
   idempotency: Collection<IdempotencyDocument>;
   settings: Collection<SettingDocument>;
 }
@@ -52,7 +57,7 @@ export function collectionsOf(db: Db): MongoCollections {
     rollupDeltas: db.collection<RollupDeltaDocument>('rollupDeltas'),
     rollupBuckets: db.collection<RollupBucketDocument>('rollupBuckets'),
     rollupGenerations: db.collection<RollupGenerationDocument>('rollupGenerations'),
-    rollupFolded: db.collection<{ _id: string }>('rollupFolded'),
+    rollupFolded: db.collection<RollupFoldedDocument>('rollupFolded'),
     idempotency: db.collection<IdempotencyDocument>('idempotency'),
     settings: db.collection<SettingDocument>('settings'),
   };

@@ -50,6 +50,12 @@ export type MongoStoreOptions = MongoConnectOptions & {
    * for tests that compact by hand). Any number of processes may: one wins each generation.
    */
   compactRollupsEveryMs?: number;
+  /**
+   * How long a folded rollup delta's mark is kept after its change left the log, against a replay
+   * by a projector that stalled meanwhile (see rollup-marks.ts).
+   * @defaultValue 3_600_000 (one hour)
+   */
+  foldedMarkHorizonMs?: number;
 };
 
 const COMPACT_EVERY_MS = 10_000;
@@ -74,6 +80,7 @@ export class MongoStore
 {
   private closed = false;
   private compactor: NodeJS.Timeout | null = null;
+  private markHorizonMs: number | undefined;
   private readonly kindCollections: MongoKindCollections;
 
   private constructor(
@@ -92,6 +99,7 @@ export class MongoStore
   static async open(options: MongoStoreOptions): Promise<MongoStore> {
     const { client, db } = await connectMongo(options);
     const store = new MongoStore(client, db, collectionsOf(db));
+    store.markHorizonMs = options.foldedMarkHorizonMs;
     try {
       await ensureIndexes(store.collections);
       await store.reconcile();
@@ -178,7 +186,11 @@ export class MongoStore
 
   /** Folds pending rollup deltas into a new bucket generation; safe next to other compactors. */
   async compactRollups(): Promise<CompactionReport> {
-    return this.call(() => compactRollups(this.collections));
+    return this.call(() =>
+      compactRollups(this.collections, {
+        ...(this.markHorizonMs === undefined ? {} : { markHorizonMs: this.markHorizonMs }),
+      }),
+    );
   }
 
   async reserveIdempotency(

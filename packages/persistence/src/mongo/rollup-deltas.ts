@@ -30,9 +30,15 @@ export async function insertRollupDeltas(
     if (!fact) continue;
     faultPoint('mongo:before-rollup-delta');
     try {
-      await collections.rollupDeltas.insertOne({ _id: id, ...fact, hour: hourOf(fact.at) });
+      await collections.rollupDeltas.insertOne({
+        _id: id,
+        ...fact,
+        hour: hourOf(fact.at),
+        change: change._id,
+      });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
   }
+  faultPoint('mongo:after-rollup-deltas');
 }

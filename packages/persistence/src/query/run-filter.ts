@@ -1,12 +1,11 @@
-import { type Run, type RunQuery, runTargetLabel } from '@slipway/domain';
+import { isoInstant, type Run, type RunQuery, runTargetLabel } from '@slipway/domain';
 import { queryShape } from './cursor';
-import { instant } from './transition-filter';
 
 export function normalizeRunQuery(query: RunQuery): RunQuery {
   return {
     ...query,
-    since: query.since === undefined ? undefined : instant('since', query.since),
-    until: query.until === undefined ? undefined : instant('until', query.until),
+    since: query.since === undefined ? undefined : isoInstant('since', query.since),
+    until: query.until === undefined ? undefined : isoInstant('until', query.until),
   };
 }
 

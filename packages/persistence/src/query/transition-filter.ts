@@ -1,4 +1,4 @@
-import { SlipwayError, type Transition, type TransitionQuery } from '@slipway/domain';
+import { isoInstant, type Transition, type TransitionQuery } from '@slipway/domain';
 import { queryShape } from './cursor';
 
 /**
@@ -8,8 +8,8 @@ import { queryShape } from './cursor';
 export function normalizeTransitionQuery(query: TransitionQuery): TransitionQuery {
   return {
     ...query,
-    since: query.since === undefined ? undefined : instant('since', query.since),
-    until: query.until === undefined ? undefined : instant('until', query.until),
+    since: query.since === undefined ? undefined : isoInstant('since', query.since),
+    until: query.until === undefined ? undefined : isoInstant('until', query.until),
   };
 }
 
@@ -66,16 +66,4 @@ export function sortedGroups(groups: Record<string, string> | undefined): [strin
   return groups === undefined
     ? null
     : Object.entries(groups).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-export function instant(name: 'since' | 'until', value: string): string {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new SlipwayError(
-      'validation_failed',
-      `\`${name}\` must be an ISO 8601 timestamp such as 2030-01-31T12:00:00Z; got "${value}".`,
-      { [name]: value },
-    );
-  }
-  return new Date(ms).toISOString();
 }

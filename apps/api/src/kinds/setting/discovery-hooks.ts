@@ -6,6 +6,7 @@ import {
   failed,
   isSlipwayError,
   listAllOfKind,
+  newRun,
   type Resource,
   type Run,
   type SettingSpec,
@@ -266,34 +267,18 @@ async function runSetting(
   reason: string,
   before?: (run: Run) => Promise<string[] | null>,
 ): Promise<Run | { kept: string[] }> {
-  const now = new Date().toISOString();
-  const run: Run = {
+  // A discovery run does not look up an earlier failure of its setting (failingSince stays null):
+  // its recovery time is the promote's, which the cluster's own runs already measure.
+  const run = newRun({
     id: environment.runs.newId(),
-    resourceId: setting.id,
-    kind: settingKind.name,
+    resource: { ...setting, kind: settingKind.name },
     target,
-    action: null,
-    status: 'queued',
-    requestedBy: context.run.requestedBy,
     reason,
-    force: false,
+    requestedBy: context.run.requestedBy,
     requestId: context.run.requestId,
-    idempotencyKey: null,
-    fromState: setting.state,
-    step: null,
-    attempt: 0,
-    error: null,
-    cancelRequestedBy: null,
-    cancelReason: null,
-    createdAt: now,
-    startedAt: null,
-    finishedAt: null,
-    durationMs: null,
+    createdAt: new Date().toISOString(),
     groups: analyticsGroupsOf(settingKind, setting.spec),
-    // A discovery run does not look up an earlier failure of its setting: its recovery time is
-    // the promote's, which the cluster's own runs already measure.
-    failingSince: null,
-  };
+  });
   await environment.runs.start(run);
   const kept = before ? await before(run) : null;
   if (kept) return { kept };
