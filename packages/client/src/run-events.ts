@@ -11,7 +11,7 @@ export type RunStreamEvent =
 
 export interface FollowOptions extends ClientOptions {
   runId: string;
-  /** Resume after this transition id (what a reconnect sends as Last-Event-ID). */
+  /** Resume after this position in the run's transitions (a transition event's id; what a reconnect sends as Last-Event-ID). */
   lastEventId?: string;
   signal?: AbortSignal;
 }
