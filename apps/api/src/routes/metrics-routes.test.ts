@@ -49,6 +49,15 @@ describe('GET /metrics', () => {
     expect(run.statusCode).toBe(202);
     expect(await api.waitForRun(run.json().id)).toMatchObject({ status: 'succeeded' });
     await api.request('GET', '/v1/images/01ZZZZZZZZZZZZZZZZZZZZZZZZ');
+    // The run reads as finished once the store has it; the walker counts it when the store's
+    // promise settles, a turn later, so the scrape waits for that (by event, not by a deadline).
+    const counted = async () =>
+      (await api.request('GET', '/metrics', { token: null })).body.includes(
+        'slipway_runs_finished_total{kind="image",target="built",outcome="succeeded"} 1',
+      );
+    for (let turn = 0; turn < 100 && !(await counted()); turn += 1) {
+      await new Promise((done) => setImmediate(done));
+    }
     const after = await scrape();
 
     const created201 = { method: 'POST', route: '/v1/images', status: '201' };
@@ -77,6 +86,21 @@ describe('GET /metrics', () => {
     expect(
       sample(after, 'slipway_http_request_duration_seconds_count', { method: 'POST', route: '/v1/images' }),
     ).toBeGreaterThan(0);
+  });
+
+  it('100 concurrent scrapes read the store\u2019s unfinished runs a bounded number of times, not 100', async () => {
+    const reads = async () =>
+      sample(await scrape(), 'slipway_store_operation_duration_seconds_count', {
+        operation: 'listUnfinishedRuns',
+        result: 'ok',
+      });
+    const before = await reads();
+    const scrapes = await Promise.all(
+      Array.from({ length: 100 }, () => api.request('GET', '/metrics', { token: null })),
+    );
+    for (const response of scrapes) expect(response.statusCode).toBe(200);
+    // At most one refresh, should the 5 s window end while they are answered (and that of `reads`).
+    expect((await reads()) - before).toBeLessThanOrEqual(2);
   });
 
   it('is served without a token and carries no id, name or token', async () => {
