@@ -2,7 +2,7 @@ import { chmod, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { readLogin, writeLogin } from '../../packages/client/src/cli/config-file';
+import { readLogin, writeLogin } from './config-file';
 
 const dirs: string[] = [];
 afterEach(async () => {
