@@ -4,7 +4,7 @@
 # Node 24 LTS, pinned to the version CI tests on; dependencies come from package-lock.json.
 ARG NODE_IMAGE=node:24.19.0-bookworm-slim
 
-# 1. Build: every dependency (esbuild is a dev dependency), then dist/.
+# 1. Build: every dependency, the dev ones too, then dist/.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -20,7 +20,8 @@ COPY . .
 RUN npm run build
 
 # 2. Production dependencies only: the workspaces are compiled into dist/, so only the root's
-#    dependencies are installed, without the workspace folders.
+#    dependencies are installed, without the workspace folders. esbuild is one of them (a checkout's
+#    `npx slipway` builds dist/ with it on first use); the image never builds: it has dist/.
 FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./

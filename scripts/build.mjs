@@ -10,8 +10,9 @@
 //   node scripts/build.mjs --if-needed        build only when a source is newer than dist/
 //   node scripts/build.mjs --test-programs    also the test-only programs, into .tmp/test-programs
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -61,7 +62,8 @@ async function bundle(target) {
   try {
     esbuild = await import('esbuild');
   } catch {
-    // A production install (npm ci --omit=dev) has no esbuild; it runs the dist/ it was given.
+    // esbuild is a production dependency (the CLI builds on first use); an install without it
+    // (--omit=optional drops its binary) can still run the dist/ it was given.
     if (existsSync(join(ROOT, target.outdir, 'meta.json'))) {
       console.error(
         `build: esbuild is not installed (production install); using the existing ${target.outdir}/`,
@@ -73,27 +75,89 @@ async function bundle(target) {
     );
     process.exit(1);
   }
+  // Built beside the output and swapped in, so a reader never finds a half-written dist/.
   const outdir = join(ROOT, target.outdir);
-  await rm(outdir, { recursive: true, force: true });
+  const staging = `${target.outdir}.build-${process.pid}`;
+  await rm(join(ROOT, staging), { recursive: true, force: true });
   const started = Date.now();
-  const result = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: target.entries,
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.18',
-    sourcemap: 'linked',
-    // Class and function names stay as written (error names, logs) although modules share a scope.
-    keepNames: true,
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [externalDependencies],
-  });
-  await writeFile(join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: target.entries,
+      outdir: join(ROOT, staging),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20.18',
+      sourcemap: 'linked',
+      // Class and function names stay as written (error names, logs) although modules share a scope.
+      keepNames: true,
+      metafile: true,
+      logLevel: 'warning',
+      plugins: [externalDependencies],
+    });
+    // The metafile names the staging directory; `upToDate` checks the outputs where they end up.
+    const outputs = Object.fromEntries(
+      Object.entries(result.metafile.outputs).map(([file, output]) => [
+        file.replace(`${staging}/`, `${target.outdir}/`),
+        output,
+      ]),
+    );
+    await writeFile(join(ROOT, staging, 'meta.json'), JSON.stringify({ ...result.metafile, outputs }));
+    const old = `${outdir}.old-${process.pid}`;
+    if (existsSync(outdir)) await rename(outdir, old);
+    await rename(join(ROOT, staging), outdir);
+    await rm(old, { recursive: true, force: true });
+  } finally {
+    await rm(join(ROOT, staging), { recursive: true, force: true });
+  }
   const names = Object.keys(target.entries).map((name) => `${target.outdir}/${name}.js`);
   console.error(`build: ${names.join(', ')} in ${Date.now() - started} ms`);
+}
+
+/**
+ * One build of a target at a time, across processes (two first `npx slipway` runs, `npm start`
+ * beside them): the lock is a directory, whose creation is atomic, holding the builder's pid. A
+ * lock whose builder is gone (killed mid-build) is taken over.
+ */
+async function withBuildLock(target, build) {
+  const lock = join(ROOT, `${target.outdir}.lock`);
+  await mkdir(join(lock, '..'), { recursive: true });
+  for (let waited = 0; ; waited += 1) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      if (await abandoned(lock)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (waited === 0) console.error(`build: waiting for the build of ${target.outdir}/ in progress`);
+      await delay(100);
+    }
+  }
+  try {
+    await writeFile(join(lock, 'pid'), String(process.pid));
+    await build();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function abandoned(lock) {
+  const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => ''));
+  if (!pid) {
+    // Created but its pid not written yet, or never: only a lock that old is given up on.
+    const created = await stat(lock).catch(() => null);
+    return created !== null && Date.now() - created.mtimeMs > 60_000;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error.code === 'ESRCH';
+  }
 }
 
 /** npm packages are imported from node_modules at run time; only the @slipway workspaces are bundled. */
@@ -110,5 +174,9 @@ const args = new Set(process.argv.slice(2));
 const targets = args.has('--test-programs') ? [PRODUCT, TEST_PROGRAMS] : [PRODUCT];
 for (const target of targets) {
   if (args.has('--if-needed') && upToDate(target)) continue;
-  await bundle(target);
+  // Checked again under the lock: a build that ran while this one waited leaves nothing to do.
+  await withBuildLock(target, async () => {
+    if (args.has('--if-needed') && upToDate(target)) return;
+    await bundle(target);
+  });
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,7 +25,8 @@ beforeAll(async () => {
     marker: match[1] ?? 'cli',
     script: match[2]!,
   }));
-  server = await SlipwayProcess.start();
+  // As a newcomer starts it: no token configured, so it prints the one it generates.
+  server = await SlipwayProcess.start({ token: null });
   configDir = await mkdtemp(join(tmpdir(), 'slipway-cli-config-'));
   webPort = await freePort();
 }, 120_000);
@@ -36,18 +37,23 @@ afterAll(async () => {
   if (configDir) await rm(configDir, { recursive: true, force: true });
 });
 
+/**
+ * A newcomer's shell: nothing of Slipway's in the environment (the blocks find the URL and token
+ * where `slipway login` saved them), a config directory of their own, and WEB_PORT, which the
+ * README offers, so the balancer takes a free port rather than 8080 on a shared machine.
+ */
+function newcomerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env))
+    if (!name.startsWith('SLIPWAY_')) env[name] = value;
+  return { ...env, XDG_CONFIG_HOME: configDir, WEB_PORT: String(webPort) };
+}
+
 function bash(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn('bash', ['-c', script], {
       cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        SLIPWAY_URL: server.baseUrl,
-        SLIPWAY_TOKEN: server.token,
-        SLIPWAY_DATA_DIR: server.dataDir,
-        SLIPWAY_CONFIG: join(configDir, 'config.json'),
-        WEB_PORT: String(webPort),
-      },
+      env: newcomerEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -69,13 +75,28 @@ async function runBlock(index: number): Promise<string> {
   return result.stdout;
 }
 
-it('the README has the CLI walkthrough (image, blue/green, clean-up) and the curl one, each marked', () => {
-  expect(blocks.map((block) => block.marker)).toEqual(['cli', 'cli', 'cli', 'curl']);
-  for (const block of blocks.slice(0, 3)) expect(block.script).toMatch(/npx slipway /);
+it('the README has the login step, the CLI walkthrough (image, blue/green, clean-up) and the curl one, each marked', () => {
+  expect(blocks.map((block) => block.marker)).toEqual(['login', 'cli', 'cli', 'cli', 'curl']);
+  for (const block of blocks.slice(1, 4)) expect(block.script).toMatch(/npx slipway /);
 });
 
-it('bakes, audits and destroys an image with the CLI, as written', async () => {
+it('logs in as the README says, with the URL and the token the server printed at its first start', async () => {
+  const login = blocks[0]!;
+  // The two things the newcomer fills in: where the server is, and the token it printed.
+  expect(login.script).toContain('http://127.0.0.1:7070');
+  expect(login.script).toContain('slw_...');
+  expect(server.token).toMatch(/^slw_/);
+  blocks[0] = {
+    ...login,
+    script: login.script.replace('http://127.0.0.1:7070', server.baseUrl).replace('slw_...', server.token),
+  };
   const out = await runBlock(0);
+  expect(out).toContain(`logged in to ${server.baseUrl}`);
+  expect((await stat(join(configDir, 'slipway', 'config.json'))).mode & 0o777).toBe(0o600);
+}, 60_000);
+
+it('bakes, audits and destroys an image with the CLI, as written', async () => {
+  const out = await runBlock(1);
   expect(out).toMatch(/created image hello-v1 \(\w{26}\), state pending/);
   expect(out).toMatch(/building → built {2}SUCCESS/);
   expect(out).toMatch(/run \w{26} succeeded/);
@@ -83,7 +104,7 @@ it('bakes, audits and destroys an image with the CLI, as written', async () => {
 }, 180_000);
 
 it('deploys blue/green, swaps and swaps back with the CLI, as written', async () => {
-  const out = await runBlock(1);
+  const out = await runBlock(2);
   const versions = [...out.matchAll(/{"app":"hello-app","version":"(\d\.\d\.\d)"/g)].map((match) => match[1]);
   expect(versions).toEqual(['1.0.0', '2.0.0', '1.0.0']);
   expect(await versionAt(`http://127.0.0.1:${webPort}/`)).toBe('1.0.0');
@@ -91,7 +112,7 @@ it('deploys blue/green, swaps and swaps back with the CLI, as written', async ()
 }, 300_000);
 
 it('cleans up clusters and the balancer, as written: nothing of the walkthrough keeps running', async () => {
-  await runBlock(2);
+  await runBlock(3);
   // Destroying the service stops its balancer, which closes its port as it exits.
   await pollUntil('the balancer to exit', async () =>
     (await acceptsConnections(webPort)) ? undefined : true,
@@ -102,7 +123,7 @@ it('cleans up clusters and the balancer, as written: nothing of the walkthrough 
 }, 180_000);
 
 it('the curl form captures ids with jq and polls the run to its end, as written', async () => {
-  const out = await runBlock(3);
+  const out = await runBlock(4);
   expect(out).toMatch(/^succeeded$/m);
   expect(out).toMatch(/"event": "SUCCESS"/);
   expect(out).toMatch(/event: status/);

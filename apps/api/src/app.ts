@@ -85,7 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerRunRoutes(app, options.service, options.queue, analytics.declaredDimensions());
   registerAnalyticsRoutes(app, analytics);
   registerAnalyticsPage(app);
-  registerRunEventRoutes(app, options.service);
+  registerRunEventRoutes(app, options.service, options.store);
   await app.ready();
   return app;
 }

@@ -35,7 +35,11 @@ export interface StartOptions {
   dataDir?: string;
   /** Directories image sources must live under. @defaultValue the repo's `examples` dir */
   imageSourceRoots?: string[];
-  token?: string;
+  /**
+   * The admin token it is started with; `null` starts it as a newcomer does, without one, and takes
+   * the token it prints on its first start. @defaultValue ACCEPTANCE_TOKEN
+   */
+  token?: string | null;
   /** Extra or overriding environment for the server. */
   env?: Record<string, string>;
   /** Bounds the wait for /health/ready. @defaultValue 90 s */
@@ -52,6 +56,9 @@ export const SERVER_PROGRAM = ['--enable-source-maps', 'dist/main.js'];
 
 // Backends a test opts into through `env`; a developer's shell or CI sets them for other suites.
 const FOREIGN_BACKEND_VARS = ['MONGO_URL', 'REDIS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL'];
+
+/** What main.ts prints on a first start without SLIPWAY_ADMIN_TOKEN. */
+const PRINTED_TOKEN = /admin token \(shown once[^\n]*\n\n {2}(\S+)\n/;
 
 const started = new Set<SlipwayProcess>();
 const ownedDirs = new Set<string>();
@@ -72,7 +79,8 @@ export class SlipwayProcess {
   private constructor(
     private readonly child: ServerChild,
     readonly dataDir: string,
-    readonly token: string,
+    /** Set once after start when the server generated it. */
+    public token: string,
   ) {
     this.exited = new Promise((done) => {
       child.once('exit', (code, signal) => {
@@ -82,6 +90,8 @@ export class SlipwayProcess {
     });
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdout.append(chunk);
+      // Read as it comes, before request logs could push it out of the kept tail.
+      if (!this.token) this.token = PRINTED_TOKEN.exec(this.stdout.toString())?.[1] ?? '';
       this.collectErrorLogs(chunk);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -93,14 +103,15 @@ export class SlipwayProcess {
   static async start(options: StartOptions = {}): Promise<SlipwayProcess> {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-acceptance-')));
     if (!options.dataDir) ownedDirs.add(dataDir);
-    const token = options.token ?? ACCEPTANCE_TOKEN;
+    const token = options.token === undefined ? ACCEPTANCE_TOKEN : options.token;
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of FOREIGN_BACKEND_VARS) delete env[name];
+    delete env.SLIPWAY_ADMIN_TOKEN;
     Object.assign(env, {
       PORT: '0',
       HOST: '127.0.0.1',
       SLIPWAY_DATA_DIR: dataDir,
-      SLIPWAY_ADMIN_TOKEN: token,
+      ...(token === null ? {} : { SLIPWAY_ADMIN_TOKEN: token }),
       SLIPWAY_IMAGE_SOURCE_ROOTS: (options.imageSourceRoots ?? [EXAMPLES_DIR]).join(':'),
       LOG_LEVEL: 'info',
       // A MongoDB deployment refuses to start without one; the embedded default would make its own.
@@ -114,9 +125,12 @@ export class SlipwayProcess {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const server = new SlipwayProcess(child, dataDir, token);
+    const server = new SlipwayProcess(child, dataDir, token ?? '');
     started.add(server);
     await server.waitUntilReady(options.readyTimeoutMs ?? 90_000);
+    if (token === null) {
+      await pollUntil('the admin token printed at first start', async () => server.token || undefined);
+    }
     return server;
   }
 

@@ -1,13 +1,7 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import {
-  isTerminalRunStatus,
-  type Principal,
-  type ResourceService,
-  type Run,
-  type Transition,
-} from '@slipway/domain';
+import { isTerminalRunStatus, type Transition } from '@slipway/domain';
+import type { RunFeeds } from './run-feed';
 
-/** One server-sent event: `id` only on transitions, the one thing a reconnect resumes from. */
+/** One server-sent event: `id` (the position in the run's sequence) only on transitions, the one thing a reconnect resumes from. */
 export interface RunEvent {
   event: 'transition' | 'log' | 'progress' | 'status';
   id?: string;
@@ -18,72 +12,55 @@ export interface RunEvent {
 export const MAX_LOG_LINES_PER_TRANSITION = 200;
 
 export interface RunEventStreamOptions {
-  service: ResourceService;
-  principal: Principal;
+  feeds: RunFeeds;
   runId: string;
-  /** The last transition id the client saw (`Last-Event-ID`); events up to it are not sent again. */
-  after: string | null;
-  /** How often the store is read while the run is not over. */
-  pollMs: number;
+  /**
+   * How many of the run's transitions the client has (`Last-Event-ID`, the position of the last
+   * one it got in the run's sequence); those are not sent again.
+   */
+  after: number;
   signal: AbortSignal;
 }
 
-// timers/promises removes its abort listener when the timer fires; a hand-rolled one piled up one per poll.
-const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
-
 /**
- * The store is the source of truth: every poll reads the run and all its transitions, so events
- * recorded by a worker in another process arrive, and a reconnect cannot miss one. Transition ids
- * are ulids minted in recording order by whichever process walks the run, so "after this id" is
- * a plain string comparison even across a worker that died and one that resumed the run.
+ * The run's events from its shared feed: transitions past the client's position, with their log
+ * lines, progress while it runs, and the final status. Each transition's event id is its 1-based
+ * position in the run's sequence (`runSequence`), which no host's clock can reorder.
  */
 export async function* runEvents(options: RunEventStreamOptions): AsyncGenerator<RunEvent> {
-  const { service, principal, runId, signal } = options;
-  let last = options.after;
-  let lastProgress = '';
-  while (!signal.aborted) {
-    const run = await service.getRun(runId, principal);
-    const over = isTerminalRunStatus(run.status);
-    // Transitions are recorded before the run is finished, so after a terminal read this listing is complete.
-    for (const transition of await allTransitions(service, principal, run)) {
-      if (last !== null && transition.id <= last) continue;
-      for (const line of logLines(transition))
-        yield { event: 'log', data: { transitionId: transition.id, line } };
-      yield { event: 'transition', id: transition.id, data: transition };
-      last = transition.id;
+  const { feed, leave } = options.feeds.join(options.runId);
+  try {
+    let sent = options.after;
+    let version = 0;
+    let lastProgress = '';
+    for (;;) {
+      const next = await feed.next(version, options.signal);
+      if (!next) return;
+      version = next.version;
+      const { run, transitions } = next.snapshot;
+      for (; sent < transitions.length; sent += 1) {
+        const transition = transitions[sent]!;
+        for (const line of logLines(transition))
+          yield { event: 'log', data: { transitionId: transition.id, line } };
+        yield { event: 'transition', id: String(sent + 1), data: transition };
+      }
+      const over = isTerminalRunStatus(run.status);
+      const progress = JSON.stringify([run.status, run.step, run.attempt]);
+      if (!over && progress !== lastProgress) {
+        lastProgress = progress;
+        yield {
+          event: 'progress',
+          data: { status: run.status, step: run.step, attempt: run.attempt, startedAt: run.startedAt },
+        };
+      }
+      if (over) {
+        yield { event: 'status', data: run };
+        return;
+      }
     }
-    const progress = JSON.stringify([run.status, run.step, run.attempt]);
-    if (!over && progress !== lastProgress) {
-      lastProgress = progress;
-      yield {
-        event: 'progress',
-        data: { status: run.status, step: run.step, attempt: run.attempt, startedAt: run.startedAt },
-      };
-    }
-    if (over) {
-      yield { event: 'status', data: run };
-      return;
-    }
-    await sleep(options.pollMs, signal);
+  } finally {
+    leave();
   }
-}
-
-async function allTransitions(
-  service: ResourceService,
-  principal: Principal,
-  run: Run,
-): Promise<Transition[]> {
-  const found: Transition[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await service.listTransitions(
-      { kind: run.kind, runId: run.id, limit: 200, ...(cursor ? { cursor } : {}) },
-      principal,
-    );
-    found.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 function logLines(transition: Transition): string[] {

@@ -1,4 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { sharedReading } from './scrape-cache';
+
+/** How stale the gauges read at scrape time (active runs, queue jobs) may be. */
+export const SCRAPE_READ_MAX_AGE_MS = 5_000;
 
 /** Seconds; a run is a build or a deploy, so the buckets reach ten minutes. */
 const RUN_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -80,13 +84,17 @@ export class SlipwayMetrics {
     });
   }
 
-  /** Where the active-runs gauge reads from at each scrape (the API's store). */
+  /**
+   * Where the active-runs gauge reads from (the API's store), at most once per
+   * `SCRAPE_READ_MAX_AGE_MS` however many scrapes come: `/metrics` needs no token, so its scrapes
+   * must not be able to load the store.
+   */
   countActiveRuns(source: () => Promise<Record<string, number>>): void {
-    this.activeRuns = source;
+    this.activeRuns = sharedReading(source, SCRAPE_READ_MAX_AGE_MS);
   }
 
-  /** Where the queue-depth gauge reads from at each scrape (the BullMQ executor). */
+  /** Where the queue-depth gauge reads from (the BullMQ executor), shared by scrapes like the above. */
   countQueuedJobs(source: () => Promise<Record<string, number>>): void {
-    this.queueDepth = source;
+    this.queueDepth = sharedReading(source, SCRAPE_READ_MAX_AGE_MS);
   }
 }

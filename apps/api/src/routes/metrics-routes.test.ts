@@ -84,6 +84,21 @@ describe('GET /metrics', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('100 concurrent scrapes read the store\u2019s unfinished runs a bounded number of times, not 100', async () => {
+    const reads = async () =>
+      sample(await scrape(), 'slipway_store_operation_duration_seconds_count', {
+        operation: 'listUnfinishedRuns',
+        result: 'ok',
+      });
+    const before = await reads();
+    const scrapes = await Promise.all(
+      Array.from({ length: 100 }, () => api.request('GET', '/metrics', { token: null })),
+    );
+    for (const response of scrapes) expect(response.statusCode).toBe(200);
+    // At most one refresh, should the 5 s window end while they are answered (and that of `reads`).
+    expect((await reads()) - before).toBeLessThanOrEqual(2);
+  });
+
   it('is served without a token and carries no id, name or token', async () => {
     const text = (await api.request('GET', '/metrics', { token: null })).body;
     expect(text).not.toContain('metrics-image');

@@ -22,7 +22,7 @@ export function registerMetricsRoutes(app: FastifyInstance, metrics: SlipwayMetr
         operationId: 'getMetrics',
         summary: 'Metrics for Prometheus',
         description:
-          'Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at each scrape; `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.',
+          'Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at scrape time but at most once every 5 s (one read shared by concurrent scrapes, so scraping cannot load the store); `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.',
         tags: ['health'],
         security: [],
         produces: ['text/plain'],

@@ -2,6 +2,7 @@ import type { ResourceService } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { frame, runEvents } from '../events/run-event-stream';
+import { type FeedStore, RunFeeds } from '../events/run-feed';
 import { principalOf } from '../http/authentication';
 import { problemResponses } from '../http/problem';
 
@@ -15,7 +16,12 @@ const StreamEvent = Type.Object(
       [Type.Literal('transition'), Type.Literal('log'), Type.Literal('progress'), Type.Literal('status')],
       { description: 'What the event carries.' },
     ),
-    id: Type.Optional(Type.String({ description: 'The transition id (`Last-Event-ID` resumes after it).' })),
+    id: Type.Optional(
+      Type.String({
+        description:
+          'On a transition: its 1-based position in the run\u2019s sequence (`Last-Event-ID` resumes after it).',
+      }),
+    ),
     data: Type.String({ contentMediaType: 'application/json', description: 'The event, as JSON.' }),
     retry: Type.Optional(Type.Integer({ description: 'Reconnection delay in milliseconds.' })),
   },
@@ -25,10 +31,9 @@ const StreamEvent = Type.Object(
 const EventHeaders = Type.Object({
   'last-event-id': Type.Optional(
     Type.String({
-      minLength: 1,
-      maxLength: 64,
+      pattern: '^[0-9]{1,9}$',
       description:
-        'The id of the last event received; the stream resumes after it (browsers send it on reconnect).',
+        'The id of the last transition event received (its position in the run\u2019s sequence, a decimal number); the stream resumes after it (browsers send it on reconnect). Anything else is refused with 400 validation_failed.',
     }),
   ),
 });
@@ -37,16 +42,17 @@ const EventHeaders = Type.Object({
 const HEARTBEAT_MS = 15_000;
 
 export interface RunEventRouteOptions {
-  /** How often the store is read for news of a running run. @defaultValue 250 */
+  /** How often a followed run is read for news, once for all its followers. @defaultValue 250 */
   pollMs?: number;
 }
 
 export function registerRunEventRoutes(
   app: FastifyInstance,
   service: ResourceService,
+  store: FeedStore,
   options: RunEventRouteOptions = {},
 ): void {
-  const pollMs = options.pollMs ?? 250;
+  const feeds = new RunFeeds(store, options.pollMs ?? 250);
   app.get<{ Params: Static<typeof RunParams>; Headers: Static<typeof EventHeaders> }>(
     '/v1/runs/:id/events',
     {
@@ -55,11 +61,11 @@ export function registerRunEventRoutes(
         summary: 'Follow a run live (server-sent events)',
         description: [
           'A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere:',
-          '`event: transition` (`id` = the transition id, `data` = the transition as in the audit log) for each state change, once;',
+          '`event: transition` (`id` = its position in the run\u2019s sequence: 1, 2, \u2026 in the order the transitions were recorded; `data` = the transition as in the audit log) for each state change, once;',
           '`event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it;',
           '`event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt;',
           'and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream.',
-          'A client that reconnects with `Last-Event-ID` gets every transition after that id and nothing before it. Needs read permission on the run\u2019s kind, like `GET /v1/runs/{id}`.',
+          'A client that reconnects with `Last-Event-ID` gets every transition after that position and nothing before it; a `Last-Event-ID` that is not a position is refused (400). Needs read permission on the run\u2019s kind, like `GET /v1/runs/{id}`.',
         ].join(' '),
         tags: ['runs'],
         params: RunParams,
@@ -97,11 +103,9 @@ export function registerRunEventRoutes(
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       try {
         for await (const event of runEvents({
-          service,
-          principal,
+          feeds,
           runId: request.params.id,
-          after: request.headers['last-event-id'] ?? null,
-          pollMs,
+          after: Number(request.headers['last-event-id'] ?? 0),
           signal: abort.signal,
         })) {
           raw.write(frame(event));

@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * Metrics for Prometheus
-         * @description Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at each scrape; `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.
+         * @description Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at scrape time but at most once every 5 s (one read shared by concurrent scrapes, so scraping cannot load the store); `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -803,7 +803,7 @@ export interface paths {
         };
         /**
          * Follow a run live (server-sent events)
-         * @description A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere: `event: transition` (`id` = the transition id, `data` = the transition as in the audit log) for each state change, once; `event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it; `event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt; and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream. A client that reconnects with `Last-Event-ID` gets every transition after that id and nothing before it. Needs read permission on the run’s kind, like `GET /v1/runs/{id}`.
+         * @description A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere: `event: transition` (`id` = its position in the run’s sequence: 1, 2, … in the order the transitions were recorded; `data` = the transition as in the audit log) for each state change, once; `event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it; `event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt; and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream. A client that reconnects with `Last-Event-ID` gets every transition after that position and nothing before it; a `Last-Event-ID` that is not a position is refused (400). Needs read permission on the run’s kind, like `GET /v1/runs/{id}`.
          */
         get: operations["followRun"];
         put?: never;
@@ -13510,7 +13510,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The id of the last event received; the stream resumes after it (browsers send it on reconnect). */
+                /** @description The id of the last transition event received (its position in the run’s sequence, a decimal number); the stream resumes after it (browsers send it on reconnect). Anything else is refused with 400 validation_failed. */
                 "last-event-id"?: string;
             };
             path: {
@@ -13530,7 +13530,7 @@ export interface operations {
                     "text/event-stream": {
                         /** @description What the event carries. */
                         event: "transition" | "log" | "progress" | "status";
-                        /** @description The transition id (`Last-Event-ID` resumes after it). */
+                        /** @description On a transition: its 1-based position in the run’s sequence (`Last-Event-ID` resumes after it). */
                         id?: string;
                         /** @description The event, as JSON. */
                         data: string;

@@ -28,7 +28,8 @@ export class HolderDisplacement {
     for (const holder of await exclusiveHolders(this.options.store, kind, resource)) {
       await this.recorder.record(run, holder, kind, exclusive.displaceEvent, 'succeeded', {
         startedAt: this.recorder.now(),
-        outputs: { displacedBy: resource.id },
+        // The own resource's seq places this record in the run's sequence without a clock.
+        outputs: { displacedBy: resource.id, displacedAtSeq: resource.seq },
         displacement: true,
       });
     }
