@@ -3,6 +3,7 @@ import type { HookContext, Resource, Run } from '@slipway/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSlipway, type TestSlipway } from '../../../testing/test-slipway';
 import { loadConfig } from '../../config';
+import { OwnPorts } from '../../own-ports';
 import type { BackendEnvironment } from '../kind-module';
 import { publishDiscoveryHook, withdrawDiscoveryHook } from './discovery-hooks';
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
     cwd: undefined,
     store,
     collections: store,
+    ownPorts: new OwnPorts(),
     notice: () => undefined,
     runs: {
       start: (run) => store.startRun(run),
