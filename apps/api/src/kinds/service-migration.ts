@@ -108,7 +108,7 @@ async function migrateOne(
       clusterPort === undefined ? {} : { provider: { type: 'local', port: clusterPort } };
     const created =
       left ??
-      (await createOrSkip(() =>
+      (await unlessRaceLost(() =>
         context.service.create(
           serviceKind.name,
           { name, spec, labels: { [MIGRATED_LABEL]: 'clusters' } },
@@ -117,15 +117,18 @@ async function migrateOne(
       ));
     if (!created) return 'skipped';
     await crashPoint('migration', 'service-created');
-    const run = await context.service.requestRun(
-      serviceKind.name,
-      created.id,
-      {
-        target: 'active',
-        reason: 'Created at start for the clusters that name it (no balancer was recorded)',
-      },
-      SLIPWAY_PRINCIPAL,
+    const run = await unlessRaceLost(() =>
+      context.service.requestRun(
+        serviceKind.name,
+        created.id,
+        {
+          target: 'active',
+          reason: 'Created at start for the clusters that name it (no balancer was recorded)',
+        },
+        SLIPWAY_PRINCIPAL,
+      ),
     );
+    if (!run) return 'skipped';
     context.log({ service: name, id: created.id, run: run.id }, 'service created for its clusters');
     return 'migrated';
   }
@@ -144,11 +147,11 @@ async function migrateOne(
     createdAt: at,
     updatedAt: at,
   };
-  if (!left && !(await createOrSkip(() => context.store.createResource(resource).then(() => resource)))) {
+  if (!left && !(await unlessRaceLost(() => context.store.createResource(resource).then(() => resource)))) {
     return 'skipped';
   }
   await crashPoint('migration', 'service-created');
-  const adopted = await createOrSkip(() =>
+  const adopted = await unlessRaceLost(() =>
     recordInstantRun(
       context.store,
       {
@@ -182,7 +185,7 @@ async function migrateOne(
  */
 const RACE_LOST = new Set(['name_taken', 'run_conflict', 'already_in_target']);
 
-async function createOrSkip<T>(create: () => Promise<T>): Promise<T | null> {
+async function unlessRaceLost<T>(create: () => Promise<T>): Promise<T | null> {
   try {
     return await create();
   } catch (error) {
