@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '@slipway/acceptance/support/slipway-process';
 import { ANALYTICS_GOAL, runAnalyticsBench } from './analytics-bench';
 import { type ApiBenchResult, runApiBench } from './api-bench';
+import { runLongRangeBench } from './long-range-bench';
 import type { LoadShape } from './measure';
 import { RUNS_RATIO_GOAL, runRunsBench } from './runs-bench';
 import { runSwapBench } from './swap-bench';
@@ -116,6 +117,23 @@ async function runsBench(): Promise<void> {
   await save('runs', result);
 }
 
+async function longRangeBench(): Promise<void> {
+  const url = process.env.MONGO_URL;
+  if (!url) {
+    console.log('long-range: skipped, MONGO_URL is not set');
+    return;
+  }
+  const result = await runLongRangeBench(url, positiveInteger('BENCH_LONG_RANGE_DAYS', 90));
+  console.log(
+    `\nlong-range: groupBy=week over ${result.days} days of hourly buckets on the MongoDB-protocol server (${result.buckets} buckets, every hour full)`,
+  );
+  console.table({
+    [`${result.days} days`]: { 'query ms': result.rangeQueryMs },
+    'first 7 days': { 'query ms': result.weekQueryMs },
+  });
+  await save('long-range', result);
+}
+
 async function analyticsBench(): Promise<void> {
   const result = await runAnalyticsBench(
     positiveInteger('BENCH_ANALYTICS_TRANSITIONS', 1_000_000),
@@ -155,12 +173,15 @@ const BENCHES: Record<string, () => Promise<void>> = {
   swap: swapBench,
   runs: runsBench,
   analytics: analyticsBench,
+  'long-range': longRangeBench,
 };
 
 /**
- * `npm run bench [-- api|swap|runs ...]`, all by default. BENCH_CONNECTIONS, BENCH_DURATION and
- * BENCH_WARMUP (seconds) shape the api load; BENCH_SWAPS the number of promotions; BENCH_RUNS
- * and BENCH_RUN_CONCURRENCY the runs bench (which needs REDIS_URL for its BullMQ figures).
+ * `npm run bench [-- api|swap|runs|analytics|long-range ...]`, all by default. BENCH_CONNECTIONS,
+ * BENCH_DURATION and BENCH_WARMUP (seconds) shape the api load; BENCH_SWAPS the number of
+ * promotions; BENCH_RUNS and BENCH_RUN_CONCURRENCY the runs bench (which needs REDIS_URL for its
+ * BullMQ figures); BENCH_ANALYTICS_TRANSITIONS (lmdb) and BENCH_ANALYTICS_MONGO_TRANSITIONS the
+ * analytics bench; BENCH_LONG_RANGE_DAYS the long-range one (which needs MONGO_URL).
  */
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2);
