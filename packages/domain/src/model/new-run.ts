@@ -1,5 +1,5 @@
 import type { Resource } from './resource';
-import type { Run } from './run';
+import type { Run, RunInput } from './run';
 
 /** What a new run is asked to do, for whom and when; the rest starts as every queued run does. */
 export interface NewRunFields {
@@ -19,6 +19,8 @@ export interface NewRunFields {
   createdAt: string;
   /** The analytics dimensions the kind declares, read from the spec. */
   groups: Record<string, string>;
+  /** What a kind's own route hands its steps (a rollback's version); absent for most runs. */
+  input?: RunInput;
 }
 
 /**
@@ -51,5 +53,6 @@ export function newRun(fields: NewRunFields): Run {
     durationMs: null,
     groups: fields.groups,
     failingSince: null,
+    ...(fields.input === undefined ? {} : { input: fields.input }),
   };
 }
