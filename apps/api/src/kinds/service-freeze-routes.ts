@@ -2,6 +2,7 @@ import { SlipwayError } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { problemResponses } from '../http/problem';
+import { kindPermission } from '../http/route-permission';
 import { RunEntity } from '../schemas/run-schemas';
 import type { RouteContext } from './kind-module';
 import { frozenOf } from './service-guards';
@@ -32,6 +33,7 @@ export function registerFreezeRoutes(scope: FastifyInstance, { service, principa
     scope.post<{ Params: { id: string }; Body: { reason: string } }>(
       `/:id/${action}`,
       {
+        config: { permission: kindPermission('service', 'transition') },
         schema: {
           operationId: `${action}Service`,
           summary: frozen ? 'Freeze deploys of a service' : 'Lift the deploy freeze of a service',

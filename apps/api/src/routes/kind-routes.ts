@@ -11,6 +11,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/authentication';
 import { etagOf, ifMatchAccepts, parseIfMatch } from '../http/etag';
 import { problemResponses } from '../http/problem';
+import { kindPermission } from '../http/route-permission';
 import { toResourceEntity } from '../mappers/resource-entity';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
 import { resourceSchemas } from '../schemas/resource-schemas';
@@ -62,6 +63,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
   app.post<{ Body: Create }>(
     base,
     {
+      config: { permission: kindPermission(name, 'write') },
       schema: {
         operationId: `create${title}`,
         summary: `Create ${withArticle(name)}`,
@@ -90,6 +92,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
   app.get<{ Querystring: ListQuery }>(
     base,
     {
+      config: { permission: kindPermission(name, 'read') },
       schema: {
         operationId: `list${title}s`,
         summary: `List ${plural}`,
@@ -113,6 +116,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
   app.get<{ Params: Static<typeof IdParams> }>(
     `${base}/:id`,
     {
+      config: { permission: kindPermission(name, 'read') },
       schema: {
         operationId: `get${title}`,
         summary: `Get ${withArticle(name)}`,
@@ -139,6 +143,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof HistoryQuery> }>(
     `${base}/:id/history`,
     {
+      config: { permission: kindPermission(name, 'read') },
       schema: {
         operationId: `get${title}History`,
         summary: `What happened to ${withArticle(name)}, who did it and why`,
@@ -158,6 +163,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
   app.patch<{ Params: Static<typeof IdParams>; Body: Patch; Headers: Static<typeof IfMatchHeaders> }>(
     `${base}/:id`,
     {
+      config: { permission: kindPermission(name, 'write') },
       schema: {
         operationId: `patch${title}`,
         summary: `Change ${withArticle(name)}'s labels or spec`,
@@ -195,6 +201,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
   app.post<{ Params: Static<typeof IdParams>; Body: RunBody }>(
     `${base}/:id/runs`,
     {
+      config: { permission: kindPermission(name, 'transition') },
       schema: {
         operationId: `run${title}`,
         summary: `Move ${withArticle(name)} to a target state`,
@@ -231,6 +238,7 @@ function registerKind(app: FastifyInstance, kind: RegisteredKind, service: Resou
     app.post<{ Params: Static<typeof IdParams> }>(
       `${base}/:id/${action}`,
       {
+        config: { permission: kindPermission(name, 'transition') },
         schema: {
           operationId: `${action}${title}`,
           summary: definition.summary,

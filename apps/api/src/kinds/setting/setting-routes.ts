@@ -11,6 +11,7 @@ import type { SettingVault } from '@slipway/ops';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { problemResponses } from '../../http/problem';
+import { kindPermission } from '../../http/route-permission';
 import { Cursor, Id, Limit } from '../../schemas/common-schemas';
 import { RunEntity } from '../../schemas/run-schemas';
 import type { RouteContext } from '../kind-module';
@@ -112,6 +113,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.get<{ Querystring: { environment?: string; service?: string } }>(
     '/resolve',
     {
+      config: { permission: kindPermission('setting', 'read') },
       schema: {
         operationId: 'resolveSettings',
         summary: 'Resolve the settings for an environment and service',
@@ -140,6 +142,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.get<{ Params: Static<typeof IdParams>; Querystring: { limit?: number; cursor?: string } }>(
     '/:id/versions',
     {
+      config: { permission: kindPermission('setting', 'read') },
       schema: {
         operationId: 'listSettingVersions',
         summary: 'List every version of a setting',
@@ -175,6 +178,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RollbackBody> }>(
     '/:id/rollback',
     {
+      config: { permission: kindPermission('setting', 'transition') },
       schema: {
         operationId: 'rollbackSetting',
         summary: 'Apply an earlier version of a setting again',
@@ -211,11 +215,12 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.get<{ Params: Static<typeof IdParams> }>(
     '/:id/secret',
     {
+      config: { permission: { permission: 'setting:read-secret', kind: 'setting' } },
       schema: {
         operationId: 'readSettingSecret',
         summary: "Read a secret's value",
         description:
-          'The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. Needs the admin token for now; the users issue adds its own permission, `setting:read-secret`.',
+          'The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. The REVEAL run names the reader as its actor.',
         tags,
         params: IdParams,
         response: {
@@ -232,9 +237,6 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (!hasPermission(principal, 'admin')) {
-        throw new SlipwayError('forbidden', 'Reading a secret needs the admin token.');
-      }
       const setting = await loadSetting(context, request.params.id, principal);
       if (setting.spec.secret !== true) {
         throw new SlipwayError(
@@ -244,7 +246,8 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
       }
       const run = await waitForRun(
         service,
-        await service.runAction('setting', setting.id, 'reveal', principal, meta(request)),
+        // Recording one's own read is part of the read: `setting:read-secret` is enough for it.
+        await service.runAction('setting', setting.id, 'reveal', revealer(principal), meta(request)),
         principal,
       );
       if (run.status !== 'succeeded') {
@@ -271,11 +274,12 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.post(
     '/secrets/reencrypt',
     {
+      config: { permission: { permission: 'admin' } },
       schema: {
         operationId: 'reencryptSecrets',
         summary: 'Encrypt every secret under the current key again',
         description:
-          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Needs the admin token. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.",
+          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped.",
         tags,
         response: {
           200: Type.Object({
@@ -313,4 +317,9 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
       return { runs, failed: failedRuns, deletedSettingsReencrypted: sweep.reencrypted };
     },
   );
+}
+
+/** The reader, allowed to record the REVEAL transition of its read as well. */
+function revealer(principal: Principal): Principal {
+  return { ...principal, permissions: [...principal.permissions, 'setting:transition'] };
 }
