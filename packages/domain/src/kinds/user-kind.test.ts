@@ -6,22 +6,37 @@ import { userKind } from './user-kind';
 
 const user = new KindRegistry([userKind]).get('user');
 const STATES = ['invited', 'activating', 'active', 'suspending', 'suspended', 'deleting', 'deleted'];
-const EVENTS = ['ACCEPT', 'ACTIVATE', 'SUSPEND', 'DELETE', 'SUCCESS', 'FAILURE', 'CANCEL'];
+const EVENTS = [
+  'ACCEPT',
+  'ACTIVATE',
+  'SUSPEND',
+  'DELETE',
+  'ISSUE_TOKEN',
+  'REVOKE_TOKEN',
+  'SUCCESS',
+  'FAILURE',
+  'CANCEL',
+];
 
 /** The whole table: every (state, event) pair is either here or refused. */
 const ALLOWED: Record<string, string> = {
   'invited ACCEPT': 'active',
   'invited DELETE': 'deleting',
+  'invited ISSUE_TOKEN': 'invited',
+  'invited REVOKE_TOKEN': 'invited',
   'activating SUCCESS': 'active',
   'activating FAILURE': 'suspended',
   'activating CANCEL': 'suspended',
   'active SUSPEND': 'suspending',
   'active DELETE': 'deleting',
+  'active ISSUE_TOKEN': 'active',
+  'active REVOKE_TOKEN': 'active',
   'suspending SUCCESS': 'suspended',
   'suspending FAILURE': 'suspended',
   'suspending CANCEL': 'suspended',
   'suspended ACTIVATE': 'activating',
   'suspended DELETE': 'deleting',
+  'suspended REVOKE_TOKEN': 'suspended',
   'deleting SUCCESS': 'deleted',
   'deleting FAILURE': 'suspended',
   'deleting CANCEL': 'suspended',

@@ -46,6 +46,8 @@ const userMachine = setup({
   types: {} as {
     events:
       | { type: 'ACCEPT' }
+      | { type: 'ISSUE_TOKEN' }
+      | { type: 'REVOKE_TOKEN' }
       | { type: 'ACTIVATE' }
       | { type: 'SUSPEND' }
       | { type: 'DELETE' }
@@ -60,17 +62,22 @@ const userMachine = setup({
   states: {
     // ACCEPT is the first request with the invitation token (an instant change, the user as actor),
     // never a planned step: nobody else can make an invited user active.
-    invited: { on: { ACCEPT: 'active', DELETE: 'deleting' } },
+    // ISSUE_TOKEN and REVOKE_TOKEN put token events on the audit trail, with their actor.
+    invited: {
+      on: { ACCEPT: 'active', DELETE: 'deleting', ISSUE_TOKEN: 'invited', REVOKE_TOKEN: 'invited' },
+    },
     activating: {
       meta: { step: 'activate' },
       on: { SUCCESS: 'active', FAILURE: 'suspended', CANCEL: 'suspended' },
     },
-    active: { on: { SUSPEND: 'suspending', DELETE: 'deleting' } },
+    active: {
+      on: { SUSPEND: 'suspending', DELETE: 'deleting', ISSUE_TOKEN: 'active', REVOKE_TOKEN: 'active' },
+    },
     suspending: {
       meta: { step: 'suspend' },
       on: { SUCCESS: 'suspended', FAILURE: 'suspended', CANCEL: 'suspended' },
     },
-    suspended: { on: { ACTIVATE: 'activating', DELETE: 'deleting' } },
+    suspended: { on: { ACTIVATE: 'activating', DELETE: 'deleting', REVOKE_TOKEN: 'suspended' } },
     // A failed or cancelled step leaves the user out, never back in.
     deleting: {
       meta: { step: 'delete' },
@@ -99,6 +106,6 @@ export const userKind = defineKind({
     },
     deleted: { description: 'Remove the user for good and revoke its tokens.', reasonRequired: true },
   },
-  internalEvents: ['ACCEPT'],
+  internalEvents: ['ACCEPT', 'ISSUE_TOKEN', 'REVOKE_TOKEN'],
   editableIn: ['invited', 'active', 'suspended'],
 });

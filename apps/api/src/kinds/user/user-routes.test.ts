@@ -69,6 +69,20 @@ describe('users and their tokens', () => {
     expect(revoked.statusCode).toBe(200);
     expect(revoked.json()).toMatchObject({ revokedBy: 'bob' });
     expect((await api.request('GET', '/v1/me', { token: second.json().secret })).statusCode).toBe(401);
+    // Token events are on the audit trail, each naming who did it.
+    const events = (
+      await api.request('GET', `/v1/transitions?kind=user&resourceId=${bob.id}&actor=bob`)
+    ).json();
+    expect(
+      events.items.map(
+        (t: { event: string; outputs: { name?: string } }) => `${t.event}:${t.outputs.name ?? ''}`,
+      ),
+    ).toEqual(['ACCEPT:', 'ISSUE_TOKEN:bob-token', 'ISSUE_TOKEN:ci-deploy', 'REVOKE_TOKEN:ci-deploy']);
+    expect(
+      events.items.every(
+        (t: { outputs: Record<string, unknown> }) => !JSON.stringify(t.outputs).includes('slw_'),
+      ),
+    ).toBe(true);
     // Another user's tokens are not bob's to see: he may read users, so 403.
     expect((await api.request('GET', `/v1/users/${bob.id}/tokens`, { token: TEST_TOKEN })).statusCode).toBe(
       200,
@@ -120,8 +134,10 @@ describe('users and their tokens', () => {
     const audit = (
       await api.request('GET', `/v1/transitions?kind=user&resourceId=${dave.id}&actor=admin`)
     ).json();
-    expect(audit.items.map((t: { to: string }) => t.to)).toEqual(['suspending', 'suspended']);
-    expect(audit.items[0]).toMatchObject({ reason: 'left the team' });
+    // Beside the ISSUE_TOKEN of dave's invitation, which the admin made too.
+    const moves = audit.items.filter((t: { event: string }) => t.event !== 'ISSUE_TOKEN');
+    expect(moves.map((t: { to: string }) => t.to)).toEqual(['suspending', 'suspended']);
+    expect(moves[0]).toMatchObject({ reason: 'left the team' });
 
     const back = await api.request('POST', `/v1/users/${dave.id}/runs`, { body: { target: 'active' } });
     expect(await api.waitForRun(back.json().id)).toMatchObject({ status: 'succeeded' });

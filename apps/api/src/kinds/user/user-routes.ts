@@ -1,4 +1,4 @@
-import { type Resource, SlipwayError, type UserSpec } from '@slipway/domain';
+import { isSlipwayError, type Principal, type Resource, SlipwayError, type UserSpec } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../../http/authentication';
@@ -52,6 +52,31 @@ const CreateTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A token event on the audit trail: an instant run on the user (ISSUE_TOKEN, REVOKE_TOKEN) naming
+ * who did it. The route's permission was checked; recording it is part of the act, so the actor
+ * gets `user:transition` for this record only.
+ */
+async function recordTokenEvent(
+  service: RouteContext['service'],
+  user: Resource<UserSpec>,
+  event: 'ISSUE_TOKEN' | 'REVOKE_TOKEN',
+  token: Pick<UserToken, 'id' | 'name' | 'purpose' | 'expiresAt'>,
+  principal: Principal,
+): Promise<void> {
+  await service.recordEvent(
+    'user',
+    user.id,
+    {
+      event,
+      to: user.state,
+      reason: null,
+      outputs: { tokenId: token.id, name: token.name, purpose: token.purpose, expiresAt: token.expiresAt },
+    },
+    { ...principal, permissions: [...principal.permissions, 'user:transition'] },
+  );
+}
+
 const SELF_OR_ADMIN: RoutePermission = { permission: 'user:admin', kind: 'user', self: true };
 
 function toTokenEntity(token: UserToken): Static<typeof TokenEntity> {
@@ -93,13 +118,21 @@ export function userRoutes(scope: FastifyInstance, context: RouteContext): void 
       for (const token of await tokens.list(user.id)) {
         if (token.purpose === 'invitation' && !token.revokedAt) {
           await tokens.revoke(user.id, token.id, principal.id, now.toISOString());
+          await recordTokenEvent(service, user, 'REVOKE_TOKEN', token, principal);
         }
       }
-      const issued = await tokens.issue({
-        userId: user.id,
+      const invitation = {
+        id: tokens.nextId(),
         name: 'invitation',
-        purpose: 'invitation',
+        purpose: 'invitation' as const,
         expiresAt: new Date(now.getTime() + INVITATION_DAYS * 86_400_000).toISOString(),
+      };
+      // Recorded before it exists: a crash in between leaves a record of a token that never worked,
+      // never a working token without its record.
+      await recordTokenEvent(service, user, 'ISSUE_TOKEN', invitation, principal);
+      const issued = await tokens.issue({
+        ...invitation,
+        userId: user.id,
         createdBy: principal.id,
         now: now.toISOString(),
       });
@@ -160,11 +193,17 @@ export function userRoutes(scope: FastifyInstance, context: RouteContext): void 
       if (expiresAt !== undefined && !(Date.parse(expiresAt) > now.getTime())) {
         throw new SlipwayError('validation_failed', '"expiresAt" must be a date-time in the future.');
       }
-      const issued = await userRuntimeOf(collections).tokens.issue({
-        userId: user.id,
+      const { tokens } = userRuntimeOf(collections);
+      const planned = {
+        id: tokens.nextId(),
         name: request.body.name,
-        purpose: 'api',
+        purpose: 'api' as const,
         expiresAt: expiresAt === undefined ? null : new Date(expiresAt).toISOString(),
+      };
+      await recordTokenEvent(service, user, 'ISSUE_TOKEN', planned, principal);
+      const issued = await tokens.issue({
+        ...planned,
+        userId: user.id,
         createdBy: principal.id,
         now: now.toISOString(),
       });
@@ -191,6 +230,7 @@ export function userRoutes(scope: FastifyInstance, context: RouteContext): void 
       const principal = principalOf(request);
       const user = await loadUser(request.params.id);
       const { tokens, authenticator } = userRuntimeOf(collections);
+      const alreadyRevoked = Boolean((await tokens.get(user.id, request.params.tokenId))?.revokedAt);
       const revoked = await tokens.revoke(
         user.id,
         request.params.tokenId,
@@ -198,6 +238,17 @@ export function userRoutes(scope: FastifyInstance, context: RouteContext): void 
         new Date().toISOString(),
       );
       authenticator.forgetTokenHash(revoked.hash);
+      // Revoked first, recorded second: a crash in between must not leave the token working.
+      if (!alreadyRevoked) {
+        await recordTokenEvent(service, user, 'REVOKE_TOKEN', revoked, principal).catch((error: unknown) => {
+          // A run on the user (its deletion) holds the lock: the revocation stands, with revokedBy.
+          if (!(isSlipwayError(error) && error.code === 'run_conflict')) throw error;
+          request.log.warn(
+            { tokenId: revoked.id },
+            'token revoked while a run held the user; no REVOKE_TOKEN record',
+          );
+        });
+      }
       return toTokenEntity(revoked);
     },
   );

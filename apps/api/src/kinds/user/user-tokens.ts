@@ -65,8 +65,14 @@ export class TokenRegistry {
     this.hashes = collections.collection(userTokenHashes);
   }
 
+  /** An id for a token about to be issued, so its audit record can come first. */
+  nextId(): string {
+    return this.newId();
+  }
+
   /** A new secret for the user; the caller shows it once. */
   async issue(input: {
+    id?: string;
     userId: string;
     name: string;
     purpose: UserToken['purpose'];
@@ -77,7 +83,7 @@ export class TokenRegistry {
     const secret = `slw_${randomBytes(32).toString('base64url')}`;
     const hash = tokenHash(secret);
     const token: UserToken = {
-      id: this.newId(),
+      id: input.id ?? this.newId(),
       userId: input.userId,
       name: input.name,
       purpose: input.purpose,
