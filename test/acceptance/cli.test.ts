@@ -216,6 +216,26 @@ describe('slipway, against a real server', () => {
     expect(downById.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('says who the caller is, and creates, lists and revokes its tokens', async () => {
+    const me = await cli(['--json', 'whoami']);
+    expect(me.code, me.stderr).toBe(0);
+    expect(expectMatches(me, '/v1/me', 'get', 200)).toMatchObject({ name: 'admin' });
+    const created = await cli(['--json', 'tokens', 'create', 'cli-ci']);
+    expect(created.code, created.stderr).toBe(0);
+    const issued = expectMatches(created, '/v1/users/{id}/tokens', 'post', 201) as {
+      secret: string;
+      token: Json;
+    };
+    const asNew = await cli(['--json', 'whoami'], { SLIPWAY_TOKEN: issued.secret });
+    expect(asNew.json()).toMatchObject({ name: 'admin', tokenId: issued.token.id });
+    const listed = await cli(['--json', 'tokens', 'list']);
+    expect((listed.json().items as Json[]).map((token) => token.name)).toContain('cli-ci');
+    const revoked = await cli(['--json', 'tokens', 'revoke', String(issued.token.id)]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.json()).toMatchObject({ revokedBy: 'admin' });
+    expect((await cli(['whoami'], { SLIPWAY_TOKEN: issued.secret })).code).toBe(3);
+  });
+
   it('login checks the token and saves URL and token in a 0600 file that later commands use', async () => {
     const wrong = await cli(['login', '--url', server.baseUrl, '--token', 'not-the-token-at-all'], {
       SLIPWAY_TOKEN: undefined,

@@ -59,6 +59,7 @@ describe('a kind added through one module', () => {
       'cluster',
       'service',
       'setting',
+      'user',
       'note',
     ]);
     const note = await api('GET', '/v1/kinds/notes');

@@ -1,8 +1,8 @@
 import { AnalyticsReads, type KindRegistry, type ResourceService, type Store } from '@slipway/domain';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { monotonicFactory } from 'ulid';
-import type { Authenticator } from './auth/admin-token';
-import { installAuthentication } from './http/authentication';
+import type { Authenticator } from './auth/user-authenticator';
+import { assertEveryRouteDeclaresPermission, installAuthentication } from './http/authentication';
 import { installIdempotency } from './http/idempotency';
 import { installJsonBodyParser } from './http/json-body-parser';
 import { installOpenApi } from './http/openapi';
@@ -16,6 +16,7 @@ import { registerAnalyticsRoutes } from './routes/analytics-routes';
 import { type BackendCheck, registerHealthRoutes } from './routes/health-routes';
 import { registerKindRoutes } from './routes/kind-routes';
 import { registerKindsRoutes } from './routes/kinds-routes';
+import { registerMeRoutes } from './routes/me-routes';
 import { registerMetricsRoutes } from './routes/metrics-routes';
 import { registerModuleRoutes } from './routes/module-routes';
 import type { QueueConsumers } from './routes/queue-consumers';
@@ -68,7 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
     done();
   });
-  installAuthentication(app, options.authenticator);
+  await installAuthentication(app, options.authenticator);
   await installIdempotency(app, options.store);
   await installOpenApi(app, options.kinds);
   registerHealthRoutes(app, options.backends, options.queue);
@@ -85,7 +86,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerRunRoutes(app, options.service, options.queue, analytics.declaredDimensions());
   registerAnalyticsRoutes(app, analytics);
   registerAnalyticsPage(app);
-  registerRunEventRoutes(app, options.service, options.store);
+  registerRunEventRoutes(app, options.service, options.store, { authenticator: options.authenticator });
+  registerMeRoutes(app);
   await app.ready();
+  assertEveryRouteDeclaresPermission(app);
   return app;
 }

@@ -2,9 +2,12 @@ import type { Executor, Store } from '@slipway/domain';
 import { BullmqExecutor, InlineExecutor } from '@slipway/ops';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
-import { AdminTokenAuthenticator } from './auth/admin-token';
+import { UserAuthenticator } from './auth/user-authenticator';
 import type { SlipwayConfig } from './config';
 import { type EngineOptions, openEngine } from './engine';
+import { bootstrapAdminUser } from './kinds/user/admin-user';
+import { registerUserRuntime } from './kinds/user/user-runtime';
+import { TokenRegistry } from './kinds/user/user-tokens';
 import { SlipwayMetrics } from './metrics/slipway-metrics';
 import type { BackendCheck } from './routes/health-routes';
 export interface Slipway {
@@ -40,8 +43,22 @@ export async function createSlipway(
         throw error;
       })
     : new InlineExecutor({ walker, store, concurrency: config.concurrency, onError });
-  const { authenticator, generatedToken } = await AdminTokenAuthenticator.bootstrap(store, config.adminToken);
   const service = engine.service(executor);
+  const tokens = new TokenRegistry(store, engine.newId);
+  const authenticator = new UserAuthenticator({ tokens, store, kinds, service });
+  registerUserRuntime(store, { tokens, authenticator });
+  // The admin token of old becomes the first admin user, before the first request is served.
+  const { generatedToken } = await bootstrapAdminUser({
+    store,
+    service,
+    tokens,
+    configuredToken: config.adminToken,
+    now: () => new Date().toISOString(),
+  }).catch(async (error: unknown) => {
+    await executor.close();
+    await store.close();
+    throw error;
+  });
   const backends: BackendCheck[] = [
     { name: 'store', backend: engine.storeBackend, ping: () => store.ping() },
     executor instanceof BullmqExecutor

@@ -40,6 +40,7 @@ describe('openEngine', () => {
         'cluster: no "ec2" provider',
         'service: no "ec2" provider',
         'setting: no "ec2" provider',
+        'user: no "ec2" provider',
       ]),
     );
     const [image, cluster] = KIND_MODULES;

@@ -1,5 +1,5 @@
 export * from './app';
-export * from './auth/admin-token';
+export * from './auth/user-authenticator';
 export * from './compose';
 export * from './config';
 export * from './engine';

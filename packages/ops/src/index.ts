@@ -11,4 +11,5 @@ export * from './settings/secret-box';
 export * from './settings/setting-provider';
 export * from './settings/setting-vault';
 export * from './settings/settings-resolver';
+export * from './users/user-provider';
 export * from './verify/index';

@@ -108,6 +108,8 @@ export const noteModule = defineKindModule({
     scope.get<{ Params: { id: string } }>(
       '/:id/text',
       {
+        // Every protected route declares what it needs, a module's own routes too.
+        config: { permission: { permission: 'note:read', kind: 'note' } },
         schema: {
           operationId: 'readNoteText',
           summary: 'Read what a note says',

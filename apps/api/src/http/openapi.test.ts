@@ -91,6 +91,23 @@ describe('the OpenAPI document and the server agree', () => {
     expect(missing).toEqual([]);
   });
 
+  it('says for every /v1 operation what permission it needs, in its description and x-slipway-permission', () => {
+    const v1 = operations().filter(([path]) => path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThan(40);
+    const undeclared = v1
+      .filter(([, , operation]) => typeof operation['x-slipway-permission'] !== 'string')
+      .map(([path, method]) => `${method} ${path}`);
+    expect(undeclared).toEqual([]);
+    const unexplained = v1
+      .filter(([, , operation]) => !String(operation.description).includes('Needs '))
+      .map(([path, method]) => `${method} ${path}`);
+    expect(unexplained).toEqual([]);
+    const secret = document.paths['/v1/settings/{id}/secret']?.get;
+    expect(secret?.['x-slipway-permission']).toBe('setting:read-secret');
+    expect(document.paths['/v1/images/{id}']?.get?.['x-slipway-permission']).toBe('image:read');
+    expect(document.paths['/v1/images/{id}/runs']?.post?.['x-slipway-permission']).toBe('image:transition');
+  });
+
   it('names a server and declares every tag it uses', () => {
     expect(document.servers?.length).toBeGreaterThan(0);
     const declared = new Set((document.tags ?? []).map((tag) => tag.name));

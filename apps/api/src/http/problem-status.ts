@@ -16,6 +16,7 @@ export const PROBLEM_STATUS = {
   invalid_if_match: { status: 400 },
   unauthorized: { status: 401 },
   forbidden: { status: 403 },
+  too_many_failed_authentications: { status: 429 },
   route_not_found: { status: 404 },
   kind_not_found: { status: 404 },
   resource_not_found: { status: 404 },

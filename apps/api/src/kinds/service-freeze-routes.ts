@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { problemResponses } from '../http/problem';
+import { kindPermission } from '../http/route-permission';
 import { RunEntity } from '../schemas/run-schemas';
 import type { RouteContext } from './kind-module';
 import { FreezeReason, setFrozen } from './service-freeze';
@@ -20,6 +21,7 @@ export function registerFreezeRoutes(scope: FastifyInstance, { service, principa
     scope.post<{ Params: { id: string }; Body: { reason: string } }>(
       `/:id/${action}`,
       {
+        config: { permission: kindPermission('service', 'transition') },
         schema: {
           operationId: `${action}Service`,
           summary: frozen

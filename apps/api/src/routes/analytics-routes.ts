@@ -4,6 +4,7 @@ import type { Static } from 'typebox';
 import { Type } from 'typebox';
 import { principalOf } from '../http/authentication';
 import { problemResponses } from '../http/problem';
+import { signedIn } from '../http/route-permission';
 import { DurationsReportSchema, durationsQuery } from '../schemas/analytics-schemas';
 import { durationsCsv } from './durations-csv';
 
@@ -14,6 +15,7 @@ export function registerAnalyticsRoutes(app: FastifyInstance, analytics: Analyti
   app.get<{ Querystring: Static<typeof Query> }>(
     '/v1/analytics/durations',
     {
+      config: { permission: signedIn('read on every kind the report covers (403 otherwise)') },
       schema: {
         operationId: 'getDurations',
         summary: 'Deploy and bake time analytics',

@@ -59,12 +59,14 @@ describe('audit over the API', () => {
 
   it('lists and filters runs, newest first', async () => {
     const all = (await api.request('GET', '/v1/runs?limit=10')).json().items;
-    // The cluster's create made its service, web-production, and its run to active.
+    // The cluster's create made its service, web-production, and its run to active; the first
+    // start made the admin user active.
     expect(all.map((r: { kind: string; target: string }) => `${r.kind}:${r.target}`)).toEqual([
       'cluster:destroyed',
       'cluster:ready',
       'service:active',
       'image:built',
+      'user:active',
     ]);
     const destroys = (
       await api.request('GET', '/v1/runs?kind=cluster&target=destroyed&actor=admin&status=succeeded')

@@ -13,6 +13,7 @@ import { Type } from 'typebox';
 import { principalOf } from '../http/authentication';
 import { etagOf, ifMatchAccepts, parseIfMatch } from '../http/etag';
 import { problemResponses } from '../http/problem';
+import { kindPermission } from '../http/route-permission';
 import type { PatchFields } from '../kinds/kind-module';
 import { toResourceEntity } from '../mappers/resource-entity';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
@@ -71,6 +72,7 @@ function registerKind(
   app.post<{ Body: Create }>(
     base,
     {
+      config: { permission: kindPermission(name, 'write') },
       schema: {
         operationId: `create${title}`,
         summary: `Create ${withArticle(name)}`,
@@ -99,6 +101,7 @@ function registerKind(
   app.get<{ Querystring: ListQuery }>(
     base,
     {
+      config: { permission: kindPermission(name, 'read') },
       schema: {
         operationId: `list${title}s`,
         summary: `List ${plural}`,
@@ -122,6 +125,7 @@ function registerKind(
   app.get<{ Params: Static<typeof IdParams> }>(
     `${base}/:id`,
     {
+      config: { permission: kindPermission(name, 'read') },
       schema: {
         operationId: `get${title}`,
         summary: `Get ${withArticle(name)}`,
@@ -148,6 +152,7 @@ function registerKind(
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof HistoryQuery> }>(
     `${base}/:id/history`,
     {
+      config: { permission: kindPermission(name, 'read') },
       schema: {
         operationId: `get${title}History`,
         summary: `What happened to ${withArticle(name)}, who did it and why`,
@@ -167,6 +172,7 @@ function registerKind(
   app.patch<{ Params: Static<typeof IdParams>; Body: Patch; Headers: Static<typeof IfMatchHeaders> }>(
     `${base}/:id`,
     {
+      config: { permission: kindPermission(name, 'write') },
       schema: {
         operationId: `patch${title}`,
         summary: `Change ${withArticle(name)}'s labels or spec`,
@@ -211,6 +217,7 @@ function registerKind(
   app.post<{ Params: Static<typeof IdParams>; Body: RunBody }>(
     `${base}/:id/runs`,
     {
+      config: { permission: kindPermission(name, 'transition') },
       schema: {
         operationId: `run${title}`,
         summary: `Move ${withArticle(name)} to a target state`,
@@ -247,6 +254,7 @@ function registerKind(
     app.post<{ Params: Static<typeof IdParams> }>(
       `${base}/:id/${action}`,
       {
+        config: { permission: kindPermission(name, 'transition') },
         schema: {
           operationId: `${action}${title}`,
           summary: definition.summary,

@@ -2,6 +2,7 @@ import { describeKind, type KindRegistry, SlipwayError } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { problemResponses } from '../http/problem';
+import { signedIn } from '../http/route-permission';
 
 const KindDescription = Type.Object(
   {
@@ -68,6 +69,7 @@ export function registerKindsRoutes(app: FastifyInstance, kinds: KindRegistry): 
   app.get(
     '/v1/kinds',
     {
+      config: { permission: signedIn('the machines it describes hold no resource') },
       schema: {
         operationId: 'listKinds',
         summary: 'List resource kinds',
@@ -83,6 +85,7 @@ export function registerKindsRoutes(app: FastifyInstance, kinds: KindRegistry): 
   app.get<{ Params: Static<typeof KindParams> }>(
     '/v1/kinds/:kind',
     {
+      config: { permission: signedIn('the machine it describes holds no resource') },
       schema: {
         operationId: 'getKind',
         summary: 'Describe a resource kind',

@@ -39,6 +39,7 @@ describe('kinds', () => {
       'cluster',
       'service',
       'setting',
+      'user',
     ]);
     for (const name of ['image', 'images']) {
       const kind = (await api.request('GET', `/v1/kinds/${name}`)).json();

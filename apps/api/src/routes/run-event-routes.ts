@@ -1,10 +1,12 @@
 import type { ResourceService } from '@slipway/domain';
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
+import type { Authenticator } from '../auth/user-authenticator';
 import { frame, runEvents } from '../events/run-event-stream';
 import { type FeedStore, RunFeeds } from '../events/run-feed';
 import { principalOf } from '../http/authentication';
 import { problemResponses } from '../http/problem';
+import { signedIn } from '../http/route-permission';
 
 const RunParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64, description: 'The run id.' }),
@@ -44,7 +46,15 @@ const HEARTBEAT_MS = 15_000;
 export interface RunEventRouteOptions {
   /** How often a followed run is read for news, once for all its followers. @defaultValue 250 */
   pollMs?: number;
+  /**
+   * Asked again while a stream is open, so a revoked token or a suspended user ends it within the
+   * verified-token cache's bound (one second) rather than when the run ends.
+   */
+  authenticator?: Authenticator;
 }
+
+/** How often an open stream's token is checked again; the authenticator's cache keeps this cheap. */
+const RECHECK_MS = 250;
 
 export function registerRunEventRoutes(
   app: FastifyInstance,
@@ -56,6 +66,11 @@ export function registerRunEventRoutes(
   app.get<{ Params: Static<typeof RunParams>; Headers: Static<typeof EventHeaders> }>(
     '/v1/runs/:id/events',
     {
+      config: {
+        permission: signedIn(
+          'a run of a kind the caller may not read answers 404 like a missing one; the stream ends within a second of the token being revoked or its user suspended',
+        ),
+      },
       schema: {
         operationId: 'followRun',
         summary: 'Follow a run live (server-sent events)',
@@ -101,6 +116,23 @@ export function registerRunEventRoutes(
       });
       raw.write(`retry: 1000\n\n`);
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const token = request.bearerToken;
+      const { authenticator } = options;
+      let revoked = false;
+      const recheck =
+        authenticator && token
+          ? setInterval(() => {
+              authenticator.authenticate(token).then(
+                (still) => {
+                  if (still || abort.signal.aborted) return;
+                  revoked = true;
+                  abort.abort();
+                },
+                // A store hiccup is not a revocation: the next check asks again.
+                () => {},
+              );
+            }, RECHECK_MS)
+          : null;
       try {
         for await (const event of runEvents({
           feeds,
@@ -118,6 +150,12 @@ export function registerRunEventRoutes(
         );
       } finally {
         clearInterval(heartbeat);
+        if (recheck) clearInterval(recheck);
+        if (revoked && !raw.destroyed) {
+          raw.write(
+            `event: unauthorized\ndata: ${JSON.stringify({ message: 'the token was revoked or its user is no longer active' })}\n\n`,
+          );
+        }
         raw.end();
       }
     },

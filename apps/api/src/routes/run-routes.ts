@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { principalOf } from '../http/authentication';
 import { problemResponses } from '../http/problem';
+import { signedIn } from '../http/route-permission';
 import { IdempotencyHeaders } from '../schemas/common-schemas';
 import {
   CancelBody,
@@ -29,6 +30,11 @@ export function registerRunRoutes(
   app.get<{ Querystring: Static<typeof RunQuery> }>(
     '/v1/runs',
     {
+      config: {
+        permission: signedIn(
+          'without a `kind` filter it needs read on every kind (403 otherwise); with one, read on that kind',
+        ),
+      },
       schema: {
         operationId: 'listRuns',
         summary: 'List and search runs',
@@ -48,6 +54,9 @@ export function registerRunRoutes(
   app.get<{ Params: Static<typeof RunParams> }>(
     '/v1/runs/:id',
     {
+      config: {
+        permission: signedIn('a run of a kind the caller may not read answers 404 like a missing one'),
+      },
       schema: {
         operationId: 'getRun',
         summary: 'Get a run',
@@ -70,6 +79,11 @@ export function registerRunRoutes(
   app.post<{ Params: Static<typeof RunParams>; Body: Static<typeof CancelBody> | undefined }>(
     '/v1/runs/:id/cancel',
     {
+      config: {
+        permission: signedIn(
+          "`{kind}:transition` on the run's kind (403); a run of a kind the caller may not read answers 404",
+        ),
+      },
       schema: {
         operationId: 'cancelRun',
         summary: 'Cancel a run',
@@ -92,6 +106,11 @@ export function registerRunRoutes(
   app.get<{ Querystring: Static<typeof TransitionQuery> }>(
     '/v1/transitions',
     {
+      config: {
+        permission: signedIn(
+          'without a `kind` filter it needs read on every kind (403 otherwise); with one, read on that kind',
+        ),
+      },
       schema: {
         operationId: 'listTransitions',
         summary: 'Search the audit log',

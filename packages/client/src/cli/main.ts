@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { addOperatorCommands } from './commands/operator-commands';
 import { addResourceCommands } from './commands/resource-commands';
+import { addUserCommands } from './commands/user-commands';
 import { EXIT } from './exit-codes';
 
 /** Kinds whose commands are listed in --help; any other plural the server serves works the same. */
-const KNOWN_PLURALS = ['images', 'clusters', 'services'];
+const KNOWN_PLURALS = ['images', 'clusters', 'services', 'users'];
 
 export function buildProgram(argv: readonly string[]): Command {
   const program = new Command('slipway')
@@ -23,6 +24,7 @@ export function buildProgram(argv: readonly string[]): Command {
     .showHelpAfterError()
     .exitOverride();
   addOperatorCommands(program);
+  addUserCommands(program);
   const builtIn = new Set(program.commands.map((command) => command.name()));
   // The first word that is not an option names the command; an unknown one is taken for a kind's
   // plural (the server says whether it serves it), so new kinds need no CLI change.

@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * Metrics for Prometheus
-         * @description Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at scrape time but at most once every 5 s (one read shared by concurrent scrapes, so scraping cannot load the store); `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.
+         * @description Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at each scrape; `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -71,7 +71,7 @@ export interface paths {
         };
         /**
          * List resource kinds
-         * @description Every kind this installation serves, with its states, transitions, provider steps and Mermaid diagram.
+         * @description Every kind this installation serves, with its states, transitions, provider steps and Mermaid diagram. Needs a valid token; the machines it describes hold no resource.
          */
         get: operations["listKinds"];
         put?: never;
@@ -91,7 +91,7 @@ export interface paths {
         };
         /**
          * Describe a resource kind
-         * @description States, transitions, provider steps, requestable targets, permissions and a Mermaid diagram of one kind (by singular or plural name).
+         * @description States, transitions, provider steps, requestable targets, permissions and a Mermaid diagram of one kind (by singular or plural name). Needs a valid token; the machine it describes holds no resource.
          */
         get: operations["getKind"];
         put?: never;
@@ -111,13 +111,13 @@ export interface paths {
         };
         /**
          * List images
-         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true. Needs `image:read`. Without `image:read` an existing id answers 404 like a missing one.
          */
         get: operations["listImages"];
         put?: never;
         /**
          * Create an image
-         * @description Declares a new image in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.
+         * @description Declares a new image in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header. Needs `image:write`. Without `image:read` an existing id answers 404 like a missing one.
          */
         post: operations["createImage"];
         delete?: never;
@@ -135,7 +135,7 @@ export interface paths {
         };
         /**
          * Get an image
-         * @description The image with its state, spec, provider status and active run. The ETag header carries its version for If-Match.
+         * @description The image with its state, spec, provider status and active run. The ETag header carries its version for If-Match. Needs `image:read`. Without `image:read` an existing id answers 404 like a missing one.
          */
         get: operations["getImage"];
         put?: never;
@@ -145,7 +145,7 @@ export interface paths {
         head?: never;
         /**
          * Change an image's labels or spec
-         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.
+         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. Needs `image:write`. Without `image:read` an existing id answers 404 like a missing one.
          */
         patch: operations["patchImage"];
         trace?: never;
@@ -159,7 +159,7 @@ export interface paths {
         };
         /**
          * What happened to an image, who did it and why
-         * @description Every recorded state change of the image, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed image.
+         * @description Every recorded state change of the image, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed image. Needs `image:read`. Without `image:read` an existing id answers 404 like a missing one.
          */
         get: operations["getImageHistory"];
         put?: never;
@@ -181,7 +181,7 @@ export interface paths {
         put?: never;
         /**
          * Move an image to a target state
-         * @description Starts a run that walks the image's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: built, destroyed (reason required).
+         * @description Starts a run that walks the image's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: built, destroyed (reason required). Needs `image:transition`. Without `image:read` an existing id answers 404 like a missing one.
          */
         post: operations["runImage"];
         delete?: never;
@@ -199,13 +199,13 @@ export interface paths {
         };
         /**
          * List clusters
-         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true. Needs `cluster:read`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         get: operations["listClusters"];
         put?: never;
         /**
          * Create a cluster
-         * @description Declares a new cluster in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.
+         * @description Declares a new cluster in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header. Needs `cluster:write`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         post: operations["createCluster"];
         delete?: never;
@@ -223,7 +223,7 @@ export interface paths {
         };
         /**
          * Get a cluster
-         * @description The cluster with its state, spec, provider status and active run. The ETag header carries its version for If-Match.
+         * @description The cluster with its state, spec, provider status and active run. The ETag header carries its version for If-Match. Needs `cluster:read`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         get: operations["getCluster"];
         put?: never;
@@ -233,7 +233,7 @@ export interface paths {
         head?: never;
         /**
          * Change a cluster's labels or spec
-         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.
+         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. Needs `cluster:write`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         patch: operations["patchCluster"];
         trace?: never;
@@ -247,7 +247,7 @@ export interface paths {
         };
         /**
          * What happened to a cluster, who did it and why
-         * @description Every recorded state change of the cluster, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed cluster.
+         * @description Every recorded state change of the cluster, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed cluster. Needs `cluster:read`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         get: operations["getClusterHistory"];
         put?: never;
@@ -269,7 +269,7 @@ export interface paths {
         put?: never;
         /**
          * Move a cluster to a target state
-         * @description Starts a run that walks the cluster's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: ready, live, destroyed (reason required).
+         * @description Starts a run that walks the cluster's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: ready, live, destroyed (reason required). Needs `cluster:transition`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         post: operations["runCluster"];
         delete?: never;
@@ -289,7 +289,7 @@ export interface paths {
         put?: never;
         /**
          * Re-run the checks on a live or standby cluster
-         * @description Runs the verification checks against the actual instances (process up, port open, HTTP answers with the image version) and records the result as a VERIFY transition on the audit trail. Answers 202 with the run; the run fails naming every failing instance. Answers "is this cluster still fit to swap back to?". Allowed in: live, standby (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Runs the verification checks against the actual instances (process up, port open, HTTP answers with the image version) and records the result as a VERIFY transition on the audit trail. Answers 202 with the run; the run fails naming every failing instance. Answers "is this cluster still fit to swap back to?". Allowed in: live, standby (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `cluster:transition`. Without `cluster:read` an existing id answers 404 like a missing one.
          */
         post: operations["verifyCluster"];
         delete?: never;
@@ -307,13 +307,13 @@ export interface paths {
         };
         /**
          * List services
-         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true. Needs `service:read`. Without `service:read` an existing id answers 404 like a missing one.
          */
         get: operations["listServices"];
         put?: never;
         /**
          * Create a service
-         * @description Declares a new service in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.
+         * @description Declares a new service in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header. Needs `service:write`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["createService"];
         delete?: never;
@@ -331,7 +331,7 @@ export interface paths {
         };
         /**
          * Get a service
-         * @description The service with its state, spec, provider status and active run. The ETag header carries its version for If-Match.
+         * @description The service with its state, spec, provider status and active run. The ETag header carries its version for If-Match. Needs `service:read`. Without `service:read` an existing id answers 404 like a missing one.
          */
         get: operations["getService"];
         put?: never;
@@ -341,7 +341,7 @@ export interface paths {
         head?: never;
         /**
          * Change a service's labels or spec
-         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. A service also takes {"frozen": true|false, "reason": "..."} (on its own, active services only): the deploy freeze, recorded at once as a FREEZE or UNFREEZE transition carrying the actor and the reason; answers the service with status.frozen.
+         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. Needs `service:write`. Without `service:read` an existing id answers 404 like a missing one.
          */
         patch: operations["patchService"];
         trace?: never;
@@ -355,7 +355,7 @@ export interface paths {
         };
         /**
          * What happened to a service, who did it and why
-         * @description Every recorded state change of the service, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed service.
+         * @description Every recorded state change of the service, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed service. Needs `service:read`. Without `service:read` an existing id answers 404 like a missing one.
          */
         get: operations["getServiceHistory"];
         put?: never;
@@ -377,7 +377,7 @@ export interface paths {
         put?: never;
         /**
          * Move a service to a target state
-         * @description Starts a run that walks the service's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, destroyed (reason required).
+         * @description Starts a run that walks the service's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, destroyed (reason required). Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["runService"];
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
         put?: never;
         /**
          * Check the service's balancer
-         * @description Checks that the balancer process runs, answers, points at the live cluster's instances and serves requests through its port; records the result as a VERIFY transition. The run fails naming the balancer (pid, port) when it does not. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Checks that the balancer process runs, answers, points at the live cluster's instances and serves requests through its port; records the result as a VERIFY transition. The run fails naming the balancer (pid, port) when it does not. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["verifyService"];
         delete?: never;
@@ -417,7 +417,7 @@ export interface paths {
         put?: never;
         /**
          * Restart a dead balancer on the service's port
-         * @description Starts the balancer again when it is not running (or not answering) on the service's port, pointed at the live cluster's instances, and proves it serves; recorded as a REPAIR transition. A balancer that is fine is left alone. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Starts the balancer again when it is not running (or not answering) on the service's port, pointed at the live cluster's instances, and proves it serves; recorded as a REPAIR transition. A balancer that is fine is left alone. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["repairService"];
         delete?: never;
@@ -435,13 +435,13 @@ export interface paths {
         };
         /**
          * List settings
-         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true.
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["listSettings"];
         put?: never;
         /**
          * Create a setting
-         * @description Declares a new setting in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header.
+         * @description Declares a new setting in state "pending". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header. Needs `setting:write`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["createSetting"];
         delete?: never;
@@ -459,7 +459,7 @@ export interface paths {
         };
         /**
          * Get a setting
-         * @description The setting with its state, spec, provider status and active run. The ETag header carries its version for If-Match.
+         * @description The setting with its state, spec, provider status and active run. The ETag header carries its version for If-Match. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["getSetting"];
         put?: never;
@@ -469,7 +469,7 @@ export interface paths {
         head?: never;
         /**
          * Change a setting's labels or spec
-         * @description Replaces labels and/or spec. The spec can change only in states pending, active, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update.
+         * @description Replaces labels and/or spec. The spec can change only in states pending, active, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. Needs `setting:write`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         patch: operations["patchSetting"];
         trace?: never;
@@ -483,7 +483,7 @@ export interface paths {
         };
         /**
          * What happened to a setting, who did it and why
-         * @description Every recorded state change of the setting, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed setting.
+         * @description Every recorded state change of the setting, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed setting. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["getSettingHistory"];
         put?: never;
@@ -505,7 +505,7 @@ export interface paths {
         put?: never;
         /**
          * Move a setting to a target state
-         * @description Starts a run that walks the setting's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, deleted (reason required).
+         * @description Starts a run that walks the setting's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, deleted (reason required). Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["runSetting"];
         delete?: never;
@@ -525,7 +525,7 @@ export interface paths {
         put?: never;
         /**
          * Record a read of a secret's value
-         * @description Records who read the applied version of a secret, as a REVEAL transition on the audit trail. `GET /v1/settings/{id}/secret` runs it and answers the value once it is recorded; this route alone records the read and returns only the run. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Records who read the applied version of a secret, as a REVEAL transition on the audit trail. `GET /v1/settings/{id}/secret` runs it and answers the value once it is recorded; this route alone records the read and returns only the run. Allowed in: active (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["revealSetting"];
         delete?: never;
@@ -545,9 +545,97 @@ export interface paths {
         put?: never;
         /**
          * Encrypt a secret's versions under the current key again
-         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition; also on a deleted setting, whose versions clusters may still have pinned. All or nothing: when one version cannot be opened, none is re-sealed and the run fails. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed, deleted (409 action_not_allowed otherwise; 409 run_conflict while another run is active).
+         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["reencryptSetting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List users
+         * @description Newest first. Filter by state and labels; page with limit and cursor. Resources in a terminal state (destroyed) are left out unless asked for by state or with includeDestroyed=true. Needs `user:read`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        get: operations["listUsers"];
+        put?: never;
+        /**
+         * Create a user
+         * @description Declares a new user in state "invited". Nothing is provisioned until a run asks for a target state. Answers 201 with a Location header. Needs `user:write`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a user
+         * @description The user with its state, spec, provider status and active run. The ETag header carries its version for If-Match. Needs `user:read`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's labels or spec
+         * @description Replaces labels and/or spec. The spec can change only in states invited, active, suspended and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. Needs `user:write`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        patch: operations["patchUser"];
+        trace?: never;
+    };
+    "/v1/users/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to a user, who did it and why
+         * @description Every recorded state change of the user, oldest first (order=desc for newest first), each with the actor, the run's target, reason and request id, the event, outcome, step, duration and error: the audit answer in one call. Also for a destroyed user. Needs `user:read`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        get: operations["getUserHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a user to a target state
+         * @description Starts a run that walks the user's state machine to the target, one provider step at a time, in the background. Answers 202 with a Location header to follow the run. 409 names the active run when another is in progress. 503 queue_unavailable (with Retry-After) when the run queue does not answer: nothing is stored, retry later. Targets: active, suspended (reason required), deleted (reason required). Needs `user:transition`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        post: operations["runUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -564,8 +652,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Freeze deploys of a service (alias of PATCH {frozen: true})
-         * @description Same as PATCH /v1/services/{id} {"frozen": true, "reason"}: refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run.
+         * Freeze deploys of a service
+         * @description Refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run. Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["freezeService"];
         delete?: never;
@@ -584,8 +672,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Lift the deploy freeze of a service (alias of PATCH {frozen: false})
-         * @description Same as PATCH /v1/services/{id} {"frozen": false, "reason"}: allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run.
+         * Lift the deploy freeze of a service
+         * @description Allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run. Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["unfreezeService"];
         delete?: never;
@@ -603,7 +691,7 @@ export interface paths {
         };
         /**
          * Resolve the settings for an environment and service
-         * @description Merges every applied setting whose scope matches (most specific wins: environment+service, service, environment, global) and says for each key which setting and version it comes from. Secrets appear only as `secret: true` with their version, never with a value. `environment` defaults to `default`, as a cluster's does.
+         * @description Merges every applied setting whose scope matches (most specific wins: environment+service, service, environment, global) and says for each key which setting and version it comes from. Secrets appear only as `secret: true` with their version, never with a value. `environment` defaults to `default`, as a cluster's does. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["resolveSettings"];
         put?: never;
@@ -623,7 +711,7 @@ export interface paths {
         };
         /**
          * List every version of a setting
-         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Only accepted writes add one: a refused write (412, name conflict) leaves none, though a write that lost a race may have used up a number; a PATCH repeating the value the setting names adds none.
+         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["listSettingVersions"];
         put?: never;
@@ -645,7 +733,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an earlier version of a setting again
-         * @description Starts one run to `active` that applies an earlier version: the run carries the version (`input.version`) and the reason (on the audit trail), so a refused rollback (409 while another run is active, 404 for a version the setting does not have) changes nothing. Answers 202 with the run. `spec.version` stays the newest value: a later run to `active` without a new value applies that again (rolls forward). Clusters launched before keep what they pinned.
+         * @description Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned. Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["rollbackSetting"];
         delete?: never;
@@ -663,7 +751,7 @@ export interface paths {
         };
         /**
          * Read a secret's value
-         * @description The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. Needs the admin token for now; the users issue adds its own permission, `setting:read-secret`.
+         * @description The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. The REVEAL run names the reader as its actor. Needs `setting:read-secret`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["readSettingSecret"];
         put?: never;
@@ -685,10 +773,74 @@ export interface paths {
         put?: never;
         /**
          * Encrypt every secret under the current key again
-         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs the admin token.
+         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped. Needs `admin`.
          */
         post: operations["reencryptSecrets"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue the one-time invitation token of an invited user
+         * @description For a user in state "invited": a token that works for one request, the first, which makes the user active (an ACCEPT transition with the user as its actor). Use that request to create the user's own API token (POST /v1/users/{id}/tokens). Issuing a new invitation revokes the earlier unused ones; it expires after 7 days. Needs `user:admin`. Without `user:read` an existing id answers 404 like a missing one.
+         */
+        post: operations["inviteUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's tokens
+         * @description Every token of the user, revoked and expired ones included, never with a secret. Needs `user:admin` (or the caller being the user named by the id). Without `user:read` an existing id answers 404 like a missing one.
+         */
+        get: operations["listUserTokens"];
+        put?: never;
+        /**
+         * Create an API token for a user
+         * @description Answers the secret this once (201); only its SHA-256 is stored. The token carries the permissions of its user, whatever they are when it is used. The user must be active. Needs `user:admin` (or the caller being the user named by the id). Without `user:read` an existing id answers 404 like a missing one.
+         */
+        post: operations["createUserToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{id}/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one of a user's tokens
+         * @description The token stops working at once on this API process and within one second on every other; open run event streams using it end within the same bound. Answers the revoked token; revoking it again changes nothing. Needs `user:admin` (or the caller being the user named by the id). Without `user:read` an existing id answers 404 like a missing one.
+         */
+        delete: operations["revokeUserToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -703,7 +855,7 @@ export interface paths {
         };
         /**
          * List and search runs
-         * @description Every run of every kind you may read, newest first (order=asc for oldest first): who asked, why, the target, status and timings. Filter by kind, resource, status, target (a state or action:<name>), actor (requestedBy) and time (on createdAt); page with limit and cursor, which stay correct while new runs arrive.
+         * @description Every run of every kind you may read, newest first (order=asc for oldest first): who asked, why, the target, status and timings. Filter by kind, resource, status, target (a state or action:<name>), actor (requestedBy) and time (on createdAt); page with limit and cursor, which stay correct while new runs arrive. Needs a valid token; without a `kind` filter it needs read on every kind (403 otherwise); with one, read on that kind.
          */
         get: operations["listRuns"];
         put?: never;
@@ -723,7 +875,7 @@ export interface paths {
         };
         /**
          * Get a run
-         * @description Status, current step and attempt, timings and error of a run. Poll it to follow progress. A queued run on the BullMQ executor also says how many workers consume its queue (`queue`), so a run that waits for a worker that is not running says so.
+         * @description Status, current step and attempt, timings and error of a run. Poll it to follow progress. A queued run on the BullMQ executor also says how many workers consume its queue (`queue`), so a run that waits for a worker that is not running says so. Needs a valid token; a run of a kind the caller may not read answers 404 like a missing one.
          */
         get: operations["getRun"];
         put?: never;
@@ -745,7 +897,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel a run
-         * @description A queued run ends cancelled at once. A running one is marked cancelling: its provider step is aborted, cleanup runs, the resource leaves the working state through a recorded CANCEL transition, and the run ends cancelled. 409 if the run already ended.
+         * @description A queued run ends cancelled at once. A running one is marked cancelling: its provider step is aborted, cleanup runs, the resource leaves the working state through a recorded CANCEL transition, and the run ends cancelled. 409 if the run already ended. Needs a valid token; `{kind}:transition` on the run's kind (403); a run of a kind the caller may not read answers 404.
          */
         post: operations["cancelRun"];
         delete?: never;
@@ -763,7 +915,7 @@ export interface paths {
         };
         /**
          * Search the audit log
-         * @description Every state change of every resource, oldest first (order=desc for newest first): who (actor), which run, its target, reason and request id, from/to, event, outcome, step, duration, provider outputs and a log excerpt, so an audit question is one query. Filter by kind, resource, run, actor, event, entered state (to), outcome, the run’s declared dimensions (service, provider) and time (on endedAt); pages stay correct while new records arrive.
+         * @description Every state change of every resource, oldest first (order=desc for newest first): who (actor), which run, its target, reason and request id, from/to, event, outcome, step, duration, provider outputs and a log excerpt, so an audit question is one query. Filter by kind, resource, run, actor, event, entered state (to), outcome, the run’s declared dimensions (service, provider) and time (on endedAt); pages stay correct while new records arrive. Needs a valid token; without a `kind` filter it needs read on every kind (403 otherwise); with one, read on that kind.
          */
         get: operations["listTransitions"];
         put?: never;
@@ -783,7 +935,7 @@ export interface paths {
         };
         /**
          * Deploy and bake time analytics
-         * @description Per group: count, failures, failure rate, mean, p50/p90/p95/p99 and max of run durations (deploy time: cluster runs to live; bake time: image runs to built) and of each provider step, and the mean time between failures. Read from histograms rolled up as runs finish (per kind, target, step, outcome, dimension values and hour), so a query costs the buckets in range, never the raw records. Send Accept: text/csv for one CSV row per group and series.
+         * @description Per group: count, failures, failure rate, mean, p50/p90/p95/p99 and max of run durations (deploy time: cluster runs to live; bake time: image runs to built) and of each provider step, and the mean time between failures. Read from histograms rolled up as runs finish (per kind, target, step, outcome, dimension values and hour), so a query costs the buckets in range, never the raw records. Send Accept: text/csv for one CSV row per group and series. Needs a valid token; read on every kind the report covers (403 otherwise).
          */
         get: operations["getDurations"];
         put?: never;
@@ -803,9 +955,29 @@ export interface paths {
         };
         /**
          * Follow a run live (server-sent events)
-         * @description A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere: `event: transition` (`id` = its position in the run’s sequence: 1, 2, … in the order the transitions were recorded; `data` = the transition as in the audit log) for each state change, once; `event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it; `event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt; and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream. A client that reconnects with `Last-Event-ID` gets every transition after that position and nothing before it; a `Last-Event-ID` that is not a position is refused (400). Needs read permission on the run’s kind, like `GET /v1/runs/{id}`.
+         * @description A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere: `event: transition` (`id` = the transition id, `data` = the transition as in the audit log) for each state change, once; `event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it; `event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt; and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream. A client that reconnects with `Last-Event-ID` gets every transition after that id and nothing before it. Needs read permission on the run’s kind, like `GET /v1/runs/{id}`. Needs a valid token; a run of a kind the caller may not read answers 404 like a missing one; the stream ends within a second of the token being revoked or its user suspended.
          */
         get: operations["followRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who am I, and what may I do?
+         * @description The user the bearer token belongs to and its permissions. The first request with an invitation token activates the user, this one included. Needs a valid token; anyone may ask who they are.
+         */
+        get: operations["getMe"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1099,7 +1271,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +1461,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1551,7 +1723,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1874,7 +2046,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2161,7 +2333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2520,7 +2692,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2758,10 +2930,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -2772,7 +2940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3147,7 +3315,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3430,7 +3598,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3764,7 +3932,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4073,7 +4241,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4432,7 +4600,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4670,10 +4838,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -4684,7 +4848,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5026,10 +5190,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -5040,7 +5200,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5395,7 +5555,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5639,7 +5799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5953,7 +6113,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6113,7 +6273,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Replaces the labels and/or the spec (the spec only in an editable state). A service also takes {"frozen": true|false, "reason": "..."} (on its own, active services only): the deploy freeze, recorded at once as a FREEZE or UNFREEZE transition carrying the actor and the reason; answers the service with status.frozen. */
+        /** @description Replaces the labels and/or the spec (the spec only in an editable state). */
         requestBody: {
             content: {
                 /**
@@ -6150,13 +6310,6 @@ export interface operations {
                     labels?: {
                         [key: string]: string;
                     };
-                    /** @description The deploy freeze: true refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until a PATCH sets it false. Needs "reason", and no spec or labels in the same PATCH. */
-                    frozen?: boolean;
-                    /**
-                     * @description Why, for the audit trail (shown to whoever is refused a promote).
-                     * @example release freeze over the holidays
-                     */
-                    reason?: string;
                 };
             };
         };
@@ -6229,7 +6382,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6588,7 +6741,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6826,10 +6979,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -6840,7 +6989,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7182,10 +7331,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7196,7 +7341,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7538,10 +7683,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7552,7 +7693,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7858,7 +7999,7 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
+                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
                                  * @example GREETING
                                  */
                                 key: string;
@@ -7918,7 +8059,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8066,7 +8207,7 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
                          * @example GREETING
                          */
                         key: string;
@@ -8126,7 +8267,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
                              * @example GREETING
                              */
                             key: string;
@@ -8183,7 +8324,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8451,7 +8592,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
                              * @example GREETING
                              */
                             key: string;
@@ -8508,7 +8649,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8682,7 +8823,7 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
                          * @example GREETING
                          */
                         key: string;
@@ -8742,7 +8883,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
                              * @example GREETING
                              */
                             key: string;
@@ -8799,7 +8940,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9158,7 +9299,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9396,10 +9537,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9410,7 +9547,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9752,10 +9889,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9766,7 +9899,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10108,10 +10241,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10122,7 +10251,1810 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Only resources in this state. Without it, resources in a terminal state (destroyed) are left out unless includeDestroyed=true. */
+                state?: "invited" | "activating" | "active" | "suspending" | "suspended" | "deleting" | "deleted";
+                /** @description Also list resources in a terminal state (destroyed), which are otherwise left out. */
+                includeDestroyed?: boolean;
+                /** @description Only resources with this label, as key=value; repeat for several (all must match). */
+                label?: string[];
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "user";
+                            /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                            name: string;
+                            /** @description Current state of the resource’s state machine. */
+                            state: "invited" | "activating" | "active" | "suspending" | "suspended" | "deleting" | "deleted";
+                            /** @description Bumped on every change; the ETag. */
+                            version: number;
+                            spec: {
+                                /**
+                                 * @description Named bundles of permissions.
+                                 * @example [
+                                 *       "operator"
+                                 *     ]
+                                 */
+                                roles: ("viewer" | "operator" | "admin")[];
+                                /**
+                                 * @description Permissions beyond the roles.
+                                 * @example [
+                                 *       "setting:read-secret"
+                                 *     ]
+                                 */
+                                grants?: string[];
+                                email?: string;
+                            };
+                            /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                            status: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                             * @example {
+                             *       "team": "payments",
+                             *       "env": "production"
+                             *     }
+                             */
+                            labels: {
+                                [key: string]: string;
+                            };
+                            /** @description The run holding the resource, if any. */
+                            activeRunId: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            updatedAt: string;
+                            /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                            observed?: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "hello-v1",
+                 *       "spec": {
+                 *         "roles": [
+                 *           "operator"
+                 *         ],
+                 *         "grants": [
+                 *           "setting:read-secret"
+                 *         ]
+                 *       },
+                 *       "labels": {
+                 *         "team": "web"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                    name: string;
+                    spec: {
+                        /**
+                         * @description Named bundles of permissions.
+                         * @example [
+                         *       "operator"
+                         *     ]
+                         */
+                        roles: ("viewer" | "operator" | "admin")[];
+                        /**
+                         * @description Permissions beyond the roles.
+                         * @example [
+                         *       "setting:read-secret"
+                         *     ]
+                         */
+                        grants?: string[];
+                        email?: string;
+                    };
+                    /**
+                     * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                     * @example {
+                     *       "team": "payments",
+                     *       "env": "production"
+                     *     }
+                     */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description User: A person or a script that calls Slipway, with API tokens and permissions. Created `invited`; the first request with its one-time invitation token makes it `active`. Its name is the actor on every record it causes. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "user";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "invited" | "activating" | "active" | "suspending" | "suspended" | "deleting" | "deleted";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /**
+                             * @description Named bundles of permissions.
+                             * @example [
+                             *       "operator"
+                             *     ]
+                             */
+                            roles: ("viewer" | "operator" | "admin")[];
+                            /**
+                             * @description Permissions beyond the roles.
+                             * @example [
+                             *       "setting:read-secret"
+                             *     ]
+                             */
+                            grants?: string[];
+                            email?: string;
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description User: A person or a script that calls Slipway, with API tokens and permissions. Created `invited`; the first request with its one-time invitation token makes it `active`. Its name is the actor on every record it causes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "user";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "invited" | "activating" | "active" | "suspending" | "suspended" | "deleting" | "deleted";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /**
+                             * @description Named bundles of permissions.
+                             * @example [
+                             *       "operator"
+                             *     ]
+                             */
+                            roles: ("viewer" | "operator" | "admin")[];
+                            /**
+                             * @description Permissions beyond the roles.
+                             * @example [
+                             *       "setting:read-secret"
+                             *     ]
+                             */
+                            grants?: string[];
+                            email?: string;
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    patchUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a GET (or a list of them, or *); the patch is refused (412) unless one names the current version. Compared strongly: a weak tag (W/"1") never matches. A value that is not an entity-tag list is refused (400 invalid_if_match). */
+                "if-match"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Replaces the labels and/or the spec (the spec only in an editable state). */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "labels": {
+                 *         "team": "web",
+                 *         "tier": "frontend"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    spec?: {
+                        /**
+                         * @description Named bundles of permissions.
+                         * @example [
+                         *       "operator"
+                         *     ]
+                         */
+                        roles: ("viewer" | "operator" | "admin")[];
+                        /**
+                         * @description Permissions beyond the roles.
+                         * @example [
+                         *       "setting:read-secret"
+                         *     ]
+                         */
+                        grants?: string[];
+                        email?: string;
+                    };
+                    /**
+                     * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                     * @example {
+                     *       "team": "payments",
+                     *       "env": "production"
+                     *     }
+                     */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description User: A person or a script that calls Slipway, with API tokens and permissions. Created `invited`; the first request with its one-time invitation token makes it `active`. Its name is the actor on every record it causes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "user";
+                        /** @description Lower-case letters, digits and dashes; unique among the live resources of its kind. */
+                        name: string;
+                        /** @description Current state of the resource’s state machine. */
+                        state: "invited" | "activating" | "active" | "suspending" | "suspended" | "deleting" | "deleted";
+                        /** @description Bumped on every change; the ETag. */
+                        version: number;
+                        spec: {
+                            /**
+                             * @description Named bundles of permissions.
+                             * @example [
+                             *       "operator"
+                             *     ]
+                             */
+                            roles: ("viewer" | "operator" | "admin")[];
+                            /**
+                             * @description Permissions beyond the roles.
+                             * @example [
+                             *       "setting:read-secret"
+                             *     ]
+                             */
+                            grants?: string[];
+                            email?: string;
+                        };
+                        /** @description What the provider reported about the real thing (paths, checks, endpoints). */
+                        status: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
+                         * @example {
+                         *       "team": "payments",
+                         *       "env": "production"
+                         *     }
+                         */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** @description The run holding the resource, if any. */
+                        activeRunId: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        updatedAt: string;
+                        /** @description Only on GET of one resource, for kinds that have it: what the provider sees right now (a cluster’s instances with pid, port and health) and the holder of an exclusive state (its service’s live cluster). */
+                        observed?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: precondition_failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getUserHistory: {
+        parameters: {
+            query?: {
+                order?: "asc" | "desc";
+                /** @description Page size (1-200). */
+                limit?: number;
+                /** @description Opaque cursor from the previous page’s nextCursor. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of transitions, oldest first unless order=desc. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            id: string;
+                            /** @description Per-resource sequence number. */
+                            seq: number;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            resourceId: string;
+                            kind: string;
+                            /**
+                             * @description Identifier as returned by Slipway.
+                             * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                             */
+                            runId: string;
+                            from: string;
+                            to: string;
+                            event: string;
+                            attempt: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            startedAt: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-22T10:00:00.000Z
+                             */
+                            endedAt: string;
+                            durationMs: number;
+                            outcome: "requested" | "succeeded" | "failed" | "cancelled";
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                            /** @description Provider outputs, secrets redacted. */
+                            outputs: {
+                                [key: string]: unknown;
+                            };
+                            /** @description Bounded tail of the step’s output. */
+                            log: string;
+                            /** @description Who requested the run (requestedBy). */
+                            actor: string;
+                            /** @description The run’s target state, or action:<name> for an action run (action:verify). */
+                            target: string;
+                            /** @description Why the run was requested. */
+                            reason: string | null;
+                            /** @description The x-request-id of the request that started the run. */
+                            requestId: string | null;
+                            /** @description The provider step this transition answered (its duration is the step’s), or null. */
+                            step: string | null;
+                            /**
+                             * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                             * @example {
+                             *       "service": "web-production",
+                             *       "provider": "local"
+                             *     }
+                             */
+                            groups: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        /** @description Pass as `cursor` to fetch the next page; null on the last page. */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    runUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the same key with the same body replays the first response; with another body it is refused (422). */
+                "idempotency-key"?: string;
+            };
+            path: {
+                /** @description The resource id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "target": "active",
+                 *       "reason": "first bake"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description State to move the user to: active, suspended, deleted. */
+                    target: "active" | "suspended" | "deleted";
+                    /** @description Why; recorded on the run. Required for some targets (see /v1/kinds). */
+                    reason?: string;
+                    /** @description Override a safety refusal; needs a reason. */
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description One request to move one resource to a target state. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        id: string;
+                        /**
+                         * @description Identifier as returned by Slipway.
+                         * @example 01JD3Z8Q4X9C2N7V5B6M1K0H8F
+                         */
+                        resourceId: string;
+                        kind: string;
+                        target: string;
+                        /** @description The action this run performs (e.g. verify), or null for a run to a target state. */
+                        action: string | null;
+                        /** @description queued → running → succeeded | failed; cancelling → cancelled. */
+                        status: "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+                        requestedBy: string;
+                        reason: string | null;
+                        force: boolean;
+                        requestId: string | null;
+                        idempotencyKey: string | null;
+                        fromState: string;
+                        /** @description Provider step in progress or last run. */
+                        step: string | null;
+                        /** @description Attempts of the current step (>1 after a retry across a restart). */
+                        attempt: number;
+                        error: {
+                            code: string;
+                            message: string;
+                        } | null;
+                        cancelRequestedBy: string | null;
+                        cancelReason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-22T10:00:00.000Z
+                         */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        durationMs: number | null;
+                        /**
+                         * @description The analytics dimensions the kind declares, read from the spec when the run was accepted (a cluster: service, provider).
+                         * @example {
+                         *       "service": "web-production",
+                         *       "provider": "local"
+                         *     }
+                         */
+                        groups: {
+                            [key: string]: string;
+                        };
+                        /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
+                        failingSince: string | null;
+                        /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
+                        queue?: {
+                            /** @description Worker processes consuming the run queue now. */
+                            workers: number;
+                            /** @description Who will walk this run, or that no worker will until one starts. */
+                            detail: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10465,10 +12397,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10479,7 +12407,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10822,10 +12750,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10836,7 +12760,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11133,7 +13057,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11292,7 +13216,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11528,10 +13452,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -11542,7 +13462,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11864,7 +13784,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12056,15 +13976,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description The runs that re-sealed a setting. */
                         runs: string[];
-                        /** @description Settings left as they were: re-run once the cause is fixed. */
-                        failed: {
-                            setting: string;
-                            /** @description The run that failed; null when none could start. */
-                            run: string | null;
-                            message: string;
-                        }[];
+                        failed: string[];
+                        deletedSettingsReencrypted: number;
                     };
                 };
             };
@@ -12099,6 +14013,921 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    inviteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description An API token, never with its secret. */
+                        token: {
+                            id: string;
+                            userId: string;
+                            /** @description What the token is for ("ci-deploy"). */
+                            name: string;
+                            purpose: "api" | "invitation";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Who issued it. */
+                            createdBy: string;
+                            /** @description After this instant the token is refused; null: it does not expire. */
+                            expiresAt: string | null;
+                            /** @description When it was revoked; null while it works. */
+                            revokedAt: string | null;
+                            /** @description Who revoked it. */
+                            revokedBy: string | null;
+                            /** @description When it was last used, to within a minute. */
+                            lastUsedAt: string | null;
+                        };
+                        /** @description The bearer token itself. Shown this once: only its hash is kept. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listUserTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            userId: string;
+                            /** @description What the token is for ("ci-deploy"). */
+                            name: string;
+                            purpose: "api" | "invitation";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Who issued it. */
+                            createdBy: string;
+                            /** @description After this instant the token is refused; null: it does not expire. */
+                            expiresAt: string | null;
+                            /** @description When it was revoked; null while it works. */
+                            revokedAt: string | null;
+                            /** @description Who revoked it. */
+                            revokedBy: string | null;
+                            /** @description When it was last used, to within a minute. */
+                            lastUsedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    createUserToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example ci-deploy */
+                    name: string;
+                    /**
+                     * Format: date-time
+                     * @description When the token stops working; it never does if left out.
+                     */
+                    expiresAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description An API token, never with its secret. */
+                        token: {
+                            id: string;
+                            userId: string;
+                            /** @description What the token is for ("ci-deploy"). */
+                            name: string;
+                            purpose: "api" | "invitation";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description Who issued it. */
+                            createdBy: string;
+                            /** @description After this instant the token is refused; null: it does not expire. */
+                            expiresAt: string | null;
+                            /** @description When it was revoked; null while it works. */
+                            revokedAt: string | null;
+                            /** @description Who revoked it. */
+                            revokedBy: string | null;
+                            /** @description When it was last used, to within a minute. */
+                            lastUsedAt: string | null;
+                        };
+                        /** @description The bearer token itself. Shown this once: only its hash is kept. */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    revokeUserToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user id. */
+                id: string;
+                /** @description The token id. */
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An API token, never with its secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        userId: string;
+                        /** @description What the token is for ("ci-deploy"). */
+                        name: string;
+                        purpose: "api" | "invitation";
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description Who issued it. */
+                        createdBy: string;
+                        /** @description After this instant the token is refused; null: it does not expire. */
+                        expiresAt: string | null;
+                        /** @description When it was revoked; null while it works. */
+                        revokedAt: string | null;
+                        /** @description Who revoked it. */
+                        revokedBy: string | null;
+                        /** @description When it was last used, to within a minute. */
+                        lastUsedAt: string | null;
+                    };
+                };
+            };
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12247,10 +15076,6 @@ export interface operations {
                             };
                             /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                             failingSince: string | null;
-                            /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                            input?: {
-                                [key: string]: string | number | boolean;
-                            };
                             /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                             queue?: {
                                 /** @description Worker processes consuming the run queue now. */
@@ -12264,7 +15089,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12482,10 +15307,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12496,7 +15317,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12729,10 +15550,6 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
-                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
-                        input?: {
-                            [key: string]: string | number | boolean;
-                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12743,7 +15560,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13124,7 +15941,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13282,15 +16099,9 @@ export interface operations {
                 provider?: string;
                 /** @description Only runs with service = this value. */
                 service?: string;
-                /**
-                 * @description An RFC 3339 date-time; runs ending from this instant on, rounded down to its hour (the rollups’ resolution). Must be before until; otherwise, or when it does not parse, 400 invalid_time_range.
-                 * @example 2030-01-31T12:00:00Z
-                 */
+                /** @description From this hour on (rounded down to the hour). */
                 since?: string;
-                /**
-                 * @description An RFC 3339 date-time; runs ending before this instant, rounded up to the next whole hour. 400 invalid_time_range when it does not parse.
-                 * @example 2030-02-01T00:00:00Z
-                 */
+                /** @description Before this hour (rounded up to the hour). */
                 until?: string;
                 /** @description One of day, week, target, provider, service. A dimension the kind does not declare answers 400 dimension_not_applicable naming those that apply. */
                 groupBy?: "day" | "week" | "target" | "provider" | "service";
@@ -13313,9 +16124,7 @@ export interface operations {
                         /** @description What the target measures, as the kind declares it (deploy time, bake time). */
                         measures: string | null;
                         groupBy: string | null;
-                        /** @description The start of the window read: the since asked for, rounded down to its hour. */
                         since: string | null;
-                        /** @description The end of the window read (exclusive): the until asked for, rounded up to a whole hour. */
                         until: string | null;
                         groups: {
                             /** @description The group value (a day, the Monday of a week, a service…) or all. */
@@ -13359,7 +16168,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13510,7 +16319,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The id of the last transition event received (its position in the run’s sequence, a decimal number); the stream resumes after it (browsers send it on reconnect). Anything else is refused with 400 validation_failed. */
+                /** @description The id of the last event received; the stream resumes after it (browsers send it on reconnect). */
                 "last-event-id"?: string;
             };
             path: {
@@ -13530,7 +16339,7 @@ export interface operations {
                     "text/event-stream": {
                         /** @description What the event carries. */
                         event: "transition" | "log" | "progress" | "status";
-                        /** @description On a transition: its 1-based position in the run’s sequence (`Last-Event-ID` resumes after it). */
+                        /** @description The transition id (`Last-Event-ID` resumes after it). */
                         id?: string;
                         /** @description The event, as JSON. */
                         data: string;
@@ -13539,7 +16348,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13628,6 +16437,121 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Who the caller is and what it may do. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The user, as every record it causes names its actor. */
+                        name: string;
+                        userId: string | null;
+                        /** @description The token this request came with. */
+                        tokenId: string | null;
+                        /** @description What the caller may do: its roles expanded and its grants (`admin` holds everything). */
+                        permissions: string[];
+                    };
+                };
+            };
+            /** @description Problem: unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

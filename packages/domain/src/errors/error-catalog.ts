@@ -16,6 +16,10 @@ export const ERROR_CATALOG = {
   invalid_if_match: { title: 'The If-Match header is not valid', request: true },
   unauthorized: { title: 'Authentication required', request: true },
   forbidden: { title: 'Permission denied', request: true },
+  too_many_failed_authentications: {
+    title: 'Too many failed authentications from this client address',
+    request: true,
+  },
   route_not_found: { title: 'No such route', request: true },
   kind_not_found: { title: 'No such resource kind', request: true },
   resource_not_found: { title: 'No such resource', request: true },

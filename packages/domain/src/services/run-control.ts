@@ -12,8 +12,10 @@ export class RunControl {
 
   async getRun(runId: string, principal: Principal): Promise<Run> {
     const run = await this.context.options.store.getRun(runId);
-    if (!run) throw new SlipwayError('run_not_found', `No run with id "${runId}".`);
-    this.context.kind(run.kind, principal, 'read');
+    // A run of a kind the caller may not read answers like a missing one: its existence is not theirs to learn.
+    if (!run || !hasPermission(principal, `${run.kind}:read`)) {
+      throw new SlipwayError('run_not_found', `No run with id "${runId}".`);
+    }
     return run;
   }
 

@@ -12,6 +12,7 @@ import type { SettingVault } from '@slipway/ops';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { problemResponses } from '../../http/problem';
+import { kindPermission } from '../../http/route-permission';
 import { Cursor, Id, Limit } from '../../schemas/common-schemas';
 import { RunEntity } from '../../schemas/run-schemas';
 import type { RouteContext } from '../kind-module';
@@ -117,6 +118,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.get<{ Querystring: { environment?: string; service?: string } }>(
     '/resolve',
     {
+      config: { permission: kindPermission('setting', 'read') },
       schema: {
         operationId: 'resolveSettings',
         summary: 'Resolve the settings for an environment and service',
@@ -145,6 +147,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.get<{ Params: Static<typeof IdParams>; Querystring: { limit?: number; cursor?: string } }>(
     '/:id/versions',
     {
+      config: { permission: kindPermission('setting', 'read') },
       schema: {
         operationId: 'listSettingVersions',
         summary: 'List every version of a setting',
@@ -185,6 +188,7 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RollbackBody> }>(
     '/:id/rollback',
     {
+      config: { permission: kindPermission('setting', 'transition') },
       schema: {
         operationId: 'rollbackSetting',
         summary: 'Apply an earlier version of a setting again',
@@ -227,11 +231,12 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.get<{ Params: Static<typeof IdParams> }>(
     '/:id/secret',
     {
+      config: { permission: { permission: 'setting:read-secret', kind: 'setting' } },
       schema: {
         operationId: 'readSettingSecret',
         summary: "Read a secret's value",
         description:
-          'The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. Needs the admin token for now; the users issue adds its own permission, `setting:read-secret`.',
+          'The applied value of a secret setting. Every read is first recorded as a REVEAL transition of its own (the `reveal` action, with who read which version); the value is answered only once that record is written. The REVEAL run names the reader as its actor.',
         tags,
         params: IdParams,
         response: {
@@ -248,9 +253,6 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      if (!hasPermission(principal, 'admin')) {
-        throw new SlipwayError('forbidden', 'Reading a secret needs the admin token.');
-      }
       const setting = await loadSetting(context, request.params.id, principal);
       if (setting.spec.secret !== true) {
         throw new SlipwayError(
@@ -260,7 +262,8 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
       }
       const run = await waitForRun(
         service,
-        await service.runAction('setting', setting.id, 'reveal', principal, meta(request)),
+        // Recording one's own read is part of the read: `setting:read-secret` is enough for it.
+        await service.runAction('setting', setting.id, 'reveal', revealer(principal), meta(request)),
         principal,
       );
       if (run.status !== 'succeeded') {
@@ -287,11 +290,12 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
   scope.post(
     '/secrets/reencrypt',
     {
+      config: { permission: { permission: 'admin' } },
       schema: {
         operationId: 'reencryptSecrets',
         summary: 'Encrypt every secret under the current key again',
         description:
-          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs the admin token.",
+          "The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty.",
         tags,
         response: {
           200: Type.Object({
@@ -349,4 +353,9 @@ export function settingRoutes(scope: FastifyInstance, context: RouteContext): vo
       return { runs, failed: failedSettings };
     },
   );
+}
+
+/** The reader, allowed to record the REVEAL transition of its read as well. */
+function revealer(principal: Principal): Principal {
+  return { ...principal, permissions: [...principal.permissions, 'setting:transition'] };
 }
