@@ -51,7 +51,7 @@ export interface paths {
         };
         /**
          * Metrics for Prometheus
-         * @description Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at each scrape; `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.
+         * @description Prometheus text format (prom-client): `slipway_http_requests_total` and `slipway_http_request_duration_seconds` by route pattern and status; `slipway_runs_started_total`, `slipway_runs_finished_total` and `slipway_run_duration_seconds` by kind, target and outcome, for the runs this process started and ended (with the BullMQ executor the workers end them: scrape their `/metrics` too); `slipway_active_runs` by status and `slipway_queue_jobs` by BullMQ state, read at scrape time but at most once every 5 s (one read shared by concurrent scrapes, so scraping cannot load the store); `slipway_store_operation_duration_seconds` by operation; and process metrics (`slipway_process_*`). Needs no token: it holds no id, name or secret.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -341,7 +341,7 @@ export interface paths {
         head?: never;
         /**
          * Change a service's labels or spec
-         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. Needs `service:write`. Without `service:read` an existing id answers 404 like a missing one.
+         * @description Replaces labels and/or spec. The spec can change only in states pending, failed and without an active run. Send If-Match with the ETag from a GET to refuse (412) a lost update. A service also takes {"frozen": true|false, "reason": "..."} (on its own, active services only): the deploy freeze, recorded at once as a FREEZE or UNFREEZE transition carrying the actor and the reason; answers the service with status.frozen. Needs `service:write`. Without `service:read` an existing id answers 404 like a missing one.
          */
         patch: operations["patchService"];
         trace?: never;
@@ -545,7 +545,7 @@ export interface paths {
         put?: never;
         /**
          * Encrypt a secret's versions under the current key again
-         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
+         * @description Seals every version of the secret under SLIPWAY_SECRET_KEY again (the last step of a key rotation) and records how many as a REENCRYPT transition; also on a deleted setting, whose versions clusters may still have pinned. All or nothing: when one version cannot be opened, none is re-sealed and the run fails. `POST /v1/settings/secrets/reencrypt` runs it for every secret. Allowed in: pending, active, failed, deleted (409 action_not_allowed otherwise; 409 run_conflict while another run is active). Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["reencryptSetting"];
         delete?: never;
@@ -652,8 +652,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Freeze deploys of a service
-         * @description Refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run. Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
+         * Freeze deploys of a service (alias of PATCH {frozen: true})
+         * @description Same as PATCH /v1/services/{id} {"frozen": true, "reason"}: refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until it is unfrozen. Recorded at once as a FREEZE transition with the actor and the reason; answers 201 with the finished run. Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["freezeService"];
         delete?: never;
@@ -672,8 +672,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Lift the deploy freeze of a service
-         * @description Allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run. Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
+         * Lift the deploy freeze of a service (alias of PATCH {frozen: false})
+         * @description Same as PATCH /v1/services/{id} {"frozen": false, "reason"}: allows promotes again. Recorded at once as an UNFREEZE transition with the actor and the reason; answers 201 with the finished run. Needs `service:transition`. Without `service:read` an existing id answers 404 like a missing one.
          */
         post: operations["unfreezeService"];
         delete?: never;
@@ -711,7 +711,7 @@ export interface paths {
         };
         /**
          * List every version of a setting
-         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
+         * @description Every value the setting ever had, oldest first, without the values: which one is applied and which one the next run applies. Versions outlive the setting. Only accepted writes add one: a refused write (412, name conflict) leaves none, though a write that lost a race may have used up a number; a PATCH repeating the value the setting names adds none. Needs `setting:read`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         get: operations["listSettingVersions"];
         put?: never;
@@ -733,7 +733,7 @@ export interface paths {
         put?: never;
         /**
          * Apply an earlier version of a setting again
-         * @description Points the setting at an earlier version (`spec.version`) and starts a run to `active` that applies it, with the reason on the audit trail. Answers 202 with the run. Clusters launched before keep what they pinned. Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
+         * @description Starts one run to `active` that applies an earlier version: the run carries the version (`input.version`) and the reason (on the audit trail), so a refused rollback (409 while another run is active, 404 for a version the setting does not have) changes nothing. Answers 202 with the run. `spec.version` stays the newest value: a later run to `active` without a new value applies that again (rolls forward). Clusters launched before keep what they pinned. Needs `setting:transition`. Without `setting:read` an existing id answers 404 like a missing one.
          */
         post: operations["rollbackSetting"];
         delete?: never;
@@ -773,7 +773,7 @@ export interface paths {
         put?: never;
         /**
          * Encrypt every secret under the current key again
-         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its `reencrypt` action (a REENCRYPT transition each, on the audit trail), then the versions of deleted settings, which clusters may still have pinned. Afterwards SLIPWAY_SECRET_KEY_PREVIOUS can be dropped. Needs `admin`.
+         * @description The last step of a key rotation, once every process runs with the new SLIPWAY_SECRET_KEY (and the old one as SLIPWAY_SECRET_KEY_PREVIOUS): each secret setting's versions are sealed under the current key by its own `reencrypt` run, one REENCRYPT transition each on the audit trail. Deleted settings are included (clusters that pinned them must still read them after the old key is dropped); their run records a REENCRYPT from `deleted` to `deleted`. Nothing is re-sealed outside those runs: a setting whose run failed (a version that opens under neither key) or could not start (another run active) keeps its versions as they were and is listed in `failed`; drop SLIPWAY_SECRET_KEY_PREVIOUS only when `failed` is empty. Needs `admin`.
          */
         post: operations["reencryptSecrets"];
         delete?: never;
@@ -955,7 +955,7 @@ export interface paths {
         };
         /**
          * Follow a run live (server-sent events)
-         * @description A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere: `event: transition` (`id` = the transition id, `data` = the transition as in the audit log) for each state change, once; `event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it; `event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt; and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream. A client that reconnects with `Last-Event-ID` gets every transition after that id and nothing before it. Needs read permission on the run’s kind, like `GET /v1/runs/{id}`. Needs a valid token; a run of a kind the caller may not read answers 404 like a missing one; the stream ends within a second of the token being revoked or its user suspended.
+         * @description A `text/event-stream` of the run as the store records it, from its first transition, whether the run is walked in this process or by a worker elsewhere: `event: transition` (`id` = its position in the run’s sequence: 1, 2, … in the order the transitions were recorded; `data` = the transition as in the audit log) for each state change, once; `event: log` (`data` = `{transitionId, line}`) for each line of the step output recorded with that transition (at most 200 per transition), sent just before it; `event: progress` (`data` = `{status, step, attempt, startedAt}`) whenever the run starts a step or attempt; and last `event: status` (`data` = the run) when the run has ended, after which the server closes the stream. A client that reconnects with `Last-Event-ID` gets every transition after that position and nothing before it; a `Last-Event-ID` that is not a position is refused (400). Needs read permission on the run’s kind, like `GET /v1/runs/{id}`. Needs a valid token; a run of a kind the caller may not read answers 404 like a missing one; the stream ends within a second of the token being revoked or its user suspended.
          */
         get: operations["followRun"];
         put?: never;
@@ -1271,7 +1271,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1461,7 +1461,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1723,7 +1723,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2046,7 +2046,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,7 +2333,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2692,7 +2692,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2930,6 +2930,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -2940,7 +2944,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3315,7 +3319,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3598,7 +3602,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3932,7 +3936,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4241,7 +4245,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4600,7 +4604,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4838,6 +4842,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -4848,7 +4856,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5190,6 +5198,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -5200,7 +5212,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5555,7 +5567,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5799,7 +5811,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6113,7 +6125,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6273,7 +6285,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description Replaces the labels and/or the spec (the spec only in an editable state). */
+        /** @description Replaces the labels and/or the spec (the spec only in an editable state). A service also takes {"frozen": true|false, "reason": "..."} (on its own, active services only): the deploy freeze, recorded at once as a FREEZE or UNFREEZE transition carrying the actor and the reason; answers the service with status.frozen. */
         requestBody: {
             content: {
                 /**
@@ -6310,6 +6322,13 @@ export interface operations {
                     labels?: {
                         [key: string]: string;
                     };
+                    /** @description The deploy freeze: true refuses promotes of the service's clusters (409 service_frozen, naming who froze it and why) until a PATCH sets it false. Needs "reason", and no spec or labels in the same PATCH. */
+                    frozen?: boolean;
+                    /**
+                     * @description Why, for the audit trail (shown to whoever is refused a promote).
+                     * @example release freeze over the holidays
+                     */
+                    reason?: string;
                 };
             };
         };
@@ -6382,7 +6401,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6741,7 +6760,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6979,6 +6998,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -6989,7 +7012,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7331,6 +7354,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7341,7 +7368,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7683,6 +7710,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -7693,7 +7724,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7999,7 +8030,7 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                                 * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                                  * @example GREETING
                                  */
                                 key: string;
@@ -8059,7 +8090,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8207,7 +8238,7 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                          * @example GREETING
                          */
                         key: string;
@@ -8267,7 +8298,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8324,7 +8355,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8592,7 +8623,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8649,7 +8680,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8823,7 +8854,7 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                         * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                          * @example GREETING
                          */
                         key: string;
@@ -8883,7 +8914,7 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved.
+                             * @description The environment variable instances get: upper-case letters, digits and `_`. Keys starting with SLIPWAY_ are reserved, and so are the variables the process depends on: PATH, HOME, USER, LOGNAME, SHELL, PWD, TMPDIR, IFS, ENV, BASH_ENV, PORT, NODE_OPTIONS, NODE_PATH, LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT, DYLD_INSERT_LIBRARIES, DYLD_LIBRARY_PATH.
                              * @example GREETING
                              */
                             key: string;
@@ -8940,7 +8971,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9299,7 +9330,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9537,6 +9568,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9547,7 +9582,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9889,6 +9924,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -9899,7 +9938,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10241,6 +10280,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -10251,7 +10294,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10608,7 +10651,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10858,7 +10901,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11174,7 +11217,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11447,7 +11490,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11806,7 +11849,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12044,6 +12087,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12054,7 +12101,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12397,6 +12444,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12407,7 +12458,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12750,6 +12801,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -12760,7 +12815,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13057,7 +13112,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13216,7 +13271,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13452,6 +13507,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -13462,7 +13521,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13784,7 +13843,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13976,9 +14035,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** @description The runs that re-sealed a setting. */
                         runs: string[];
-                        failed: string[];
-                        deletedSettingsReencrypted: number;
+                        /** @description Settings left as they were: re-run once the cause is fixed. */
+                        failed: {
+                            setting: string;
+                            /** @description The run that failed; null when none could start. */
+                            run: string | null;
+                            message: string;
+                        }[];
                     };
                 };
             };
@@ -14013,35 +14078,6 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @description Stable error code; branch on this, not on the message. */
-                        code: string;
-                        /** @description What went wrong and what to change. */
-                        detail: string;
-                        instance?: string;
-                        requestId?: string;
-                        /** @description Field-level problems, for validation errors. */
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                        /** @description The run holding the resource, for run_conflict. */
-                        activeRunId?: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description Problem: run_conflict, name_taken, unreachable_target, already_in_target, run_finished, not_editable, force_required, action_not_allowed, resource_in_use, version_conflict, idempotency_in_progress, port_taken, service_frozen, service_has_live_cluster, service_not_active */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14144,7 +14180,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14361,7 +14397,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14564,7 +14600,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14839,7 +14875,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15076,6 +15112,10 @@ export interface operations {
                             };
                             /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                             failingSince: string | null;
+                            /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                            input?: {
+                                [key: string]: string | number | boolean;
+                            };
                             /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                             queue?: {
                                 /** @description Worker processes consuming the run queue now. */
@@ -15089,7 +15129,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15307,6 +15347,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -15317,7 +15361,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15550,6 +15594,10 @@ export interface operations {
                         };
                         /** @description When this resource’s runs to the same target started failing, if the last one before this run failed; a success then counts as a recovery. */
                         failingSince: string | null;
+                        /** @description What a kind's own route gave the run beside its target, fixed at request: a setting's rollback carries the `version` it applies. */
+                        input?: {
+                            [key: string]: string | number | boolean;
+                        };
                         /** @description On GET of a queued run, with the BullMQ executor: whether any worker consumes the queue. workers 0 means the run waits until a worker starts. */
                         queue?: {
                             /** @description Worker processes consuming the run queue now. */
@@ -15560,7 +15608,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -15941,7 +15989,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16099,9 +16147,15 @@ export interface operations {
                 provider?: string;
                 /** @description Only runs with service = this value. */
                 service?: string;
-                /** @description From this hour on (rounded down to the hour). */
+                /**
+                 * @description An RFC 3339 date-time; runs ending from this instant on, rounded down to its hour (the rollups’ resolution). Must be before until; otherwise, or when it does not parse, 400 invalid_time_range.
+                 * @example 2030-01-31T12:00:00Z
+                 */
                 since?: string;
-                /** @description Before this hour (rounded up to the hour). */
+                /**
+                 * @description An RFC 3339 date-time; runs ending before this instant, rounded up to the next whole hour. 400 invalid_time_range when it does not parse.
+                 * @example 2030-02-01T00:00:00Z
+                 */
                 until?: string;
                 /** @description One of day, week, target, provider, service. A dimension the kind does not declare answers 400 dimension_not_applicable naming those that apply. */
                 groupBy?: "day" | "week" | "target" | "provider" | "service";
@@ -16124,7 +16178,9 @@ export interface operations {
                         /** @description What the target measures, as the kind declares it (deploy time, bake time). */
                         measures: string | null;
                         groupBy: string | null;
+                        /** @description The start of the window read: the since asked for, rounded down to its hour. */
                         since: string | null;
+                        /** @description The end of the window read (exclusive): the until asked for, rounded up to a whole hour. */
                         until: string | null;
                         groups: {
                             /** @description The group value (a day, the Monday of a week, a service…) or all. */
@@ -16168,7 +16224,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -16319,7 +16375,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The id of the last event received; the stream resumes after it (browsers send it on reconnect). */
+                /** @description The id of the last transition event received (its position in the run’s sequence, a decimal number); the stream resumes after it (browsers send it on reconnect). Anything else is refused with 400 validation_failed. */
                 "last-event-id"?: string;
             };
             path: {
@@ -16339,7 +16395,7 @@ export interface operations {
                     "text/event-stream": {
                         /** @description What the event carries. */
                         event: "transition" | "log" | "progress" | "status";
-                        /** @description The transition id (`Last-Event-ID` resumes after it). */
+                        /** @description On a transition: its 1-based position in the run’s sequence (`Last-Event-ID` resumes after it). */
                         id?: string;
                         /** @description The event, as JSON. */
                         data: string;
@@ -16348,7 +16404,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, reserved_key */
+            /** @description Problem: validation_failed, invalid_spec, invalid_target, reason_required, invalid_cursor, invalid_if_match, dimension_not_applicable, invalid_time_range, reserved_key */
             400: {
                 headers: {
                     [name: string]: unknown;
