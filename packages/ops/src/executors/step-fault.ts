@@ -8,11 +8,11 @@ import type { KindBinding, KindProvider } from '@slipway/domain';
 export function stepFaultFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_ENV !== 'test') return undefined;
   const fault = env.SLIPWAY_FAULT || undefined;
-  // `http:<name>` and `mongo:<name>` are the HTTP layer's and the MongoDB store's fault points.
+  // `http:`, `mongo:` and `ec2:` name the HTTP layer's, the MongoDB store's and the AWS clients' fault points.
   return fault && OTHER_LAYERS.some((prefix) => fault.startsWith(prefix)) ? undefined : fault;
 }
 
-const OTHER_LAYERS = ['http:', 'mongo:'];
+const OTHER_LAYERS = ['http:', 'mongo:', 'ec2:'];
 
 /**
  * Makes the process die with SIGKILL as the named step starts (after the walker recorded its
