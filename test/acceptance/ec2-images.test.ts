@@ -80,6 +80,15 @@ describe.runIf(MOTO_URL !== null)('EC2 images over HTTP, on moto', () => {
     expect(excerpt).toMatch(/ec2:RunInstances builder i-[0-9a-f]+ from ami-[0-9a-f]+ \(request \w+\)/);
     expect(excerpt).toContain(`ec2:CreateImage ${amis[0]}`);
 
+    // Clusters run on the local provider only so far: one cannot start from an AMI.
+    const cluster = await server.api('POST', '/v1/clusters', {
+      name: 'web-blue',
+      spec: { service: 'web-ec2', image: baked[0]!.id, size: 1 },
+    });
+    expect(cluster.status, cluster.text).toBe(400);
+    expect(cluster.text).toContain("a cluster's provider must match its image's");
+    expect((await server.api<{ items: unknown[] }>('GET', '/v1/services')).body.items).toEqual([]);
+
     const snapshots = baked.flatMap((image) => image.status.snapshotIds as string[]);
     expect(snapshots.length).toBeGreaterThan(0);
     for (const image of baked) expect(await destroy(server, image)).toMatchObject({ status: 'succeeded' });
