@@ -45,8 +45,8 @@ describe('providers chosen by spec.provider.type', () => {
     });
   });
 
-  it('routes an EC2 spec to the EC2 provider, which refuses a local source', () => {
-    const ec2 = ec2ImageProvider({ clients: openAwsClients({ region: 'us-east-1' }) });
+  it('routes an EC2 spec to the EC2 provider, which refuses a local source', async () => {
+    const ec2 = ec2ImageProvider({ clients: await openAwsClients({ region: 'us-east-1' }) });
     const provider = byProviderType({ local, ec2 });
     expect(provider.validateSpec?.(ec2Spec)).toEqual([]);
     expect(provider.validateSpec?.({ ...ec2Spec, source: HELLO_APP })).toEqual([

@@ -1,12 +1,12 @@
 import { imageKind } from '@slipway/domain';
 import { byProviderType, ec2ImageProvider, localImageProvider } from '@slipway/ops';
-import { awsClientsFor, checkAwsCredentials, EC2_NOT_CONFIGURED } from './aws-runtime';
+import { awsClientsFor, EC2_NOT_CONFIGURED, prepareAws } from './aws-runtime';
 import { defineKindModule } from './kind-module';
 
 export const imageModule = defineKindModule({
   kind: imageKind,
   async prepare({ config }) {
-    if (config.aws) await checkAwsCredentials(config.aws);
+    if (config.aws) await prepareAws(config.aws);
   },
   backends: {
     // Each image bakes where its spec.provider.type says; EC2 only where AWS is configured.

@@ -1,5 +1,5 @@
-import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { EC2Client, EC2ClientConfig } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
 /**
  * A function the SDK runs around every request of a client (`middlewareStack.add`): tests use it
@@ -23,26 +23,34 @@ export interface AwsSettings {
   maxAttempts?: number;
 }
 
+/** The SDK's modules, loaded only by a process that talks to AWS (they take most of a second to load). */
+export interface AwsSdk {
+  ec2: typeof import('@aws-sdk/client-ec2');
+  ssm: typeof import('@aws-sdk/client-ssm');
+}
+
 export interface AwsClients {
   ec2: EC2Client;
   ssm: SSMClient;
+  sdk: AwsSdk;
   settings: AwsSettings;
 }
 
-export function openAwsClients(settings: AwsSettings): AwsClients {
+export async function openAwsClients(settings: AwsSettings): Promise<AwsClients> {
+  const [ec2Sdk, ssmSdk] = await Promise.all([import('@aws-sdk/client-ec2'), import('@aws-sdk/client-ssm')]);
   const common = {
     region: settings.region,
     maxAttempts: settings.maxAttempts ?? 5,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
-  const ec2 = new EC2Client(common);
-  const ssm = new SSMClient(common);
+  const ec2 = new ec2Sdk.EC2Client(common);
+  const ssm = new ssmSdk.SSMClient(common);
   for (const install of settings.middleware ?? []) {
     install(ec2.middlewareStack);
     install(ssm.middlewareStack as unknown as AwsMiddlewareStack);
   }
-  return { ec2, ssm, settings };
+  return { ec2, ssm, sdk: { ec2: ec2Sdk, ssm: ssmSdk }, settings };
 }
 
 export function closeAwsClients(clients: AwsClients): void {

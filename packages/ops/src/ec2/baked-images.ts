@@ -1,12 +1,4 @@
-import {
-  CreateImageCommand,
-  CreateTagsCommand,
-  DeleteSnapshotCommand,
-  DeregisterImageCommand,
-  DescribeImagesCommand,
-  DescribeSnapshotsCommand,
-  type Image,
-} from '@aws-sdk/client-ec2';
+import type { Image } from '@aws-sdk/client-ec2';
 import { type CallLog, isNotFound, logged, maybeDone, type PollOptions, pollUntil } from './aws-calls';
 import type { AwsClients } from './aws-clients';
 import { tagFilters, tagsOf } from './aws-tags';
@@ -18,7 +10,10 @@ export async function taggedImages(clients: AwsClients, tags: Tags, context: Cal
   const answer = await logged(
     context,
     'ec2:DescribeImages',
-    () => clients.ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tags) })),
+    () =>
+      clients.ec2.send(
+        new clients.sdk.ec2.DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tags) }),
+      ),
     (found) =>
       `by tags ${JSON.stringify(tags)}: ${(found.Images ?? []).map((image) => image.ImageId).join(', ') || 'none'}`,
   );
@@ -30,7 +25,10 @@ export async function taggedSnapshots(clients: AwsClients, tags: Tags, context: 
   const answer = await logged(
     context,
     'ec2:DescribeSnapshots',
-    () => clients.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) })),
+    () =>
+      clients.ec2.send(
+        new clients.sdk.ec2.DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }),
+      ),
     (found) => `by tags: ${(found.Snapshots ?? []).length}`,
   );
   return (answer.Snapshots ?? []).flatMap((snapshot) => (snapshot.SnapshotId ? [snapshot.SnapshotId] : []));
@@ -60,7 +58,7 @@ export async function createImageOnce(
       'ec2:CreateImage',
       () =>
         clients.ec2.send(
-          new CreateImageCommand({
+          new clients.sdk.ec2.CreateImageCommand({
             InstanceId: instanceId,
             Name: name,
             Description: 'Baked by Slipway',
@@ -74,7 +72,10 @@ export async function createImageOnce(
   } catch (error) {
     if ((error as Error).name !== 'InvalidAMIName.Duplicate' && !maybeDone(error)) throw error;
     const answer = await clients.ec2.send(
-      new DescribeImagesCommand({ Owners: ['self'], Filters: [{ Name: 'name', Values: [name] }] }),
+      new clients.sdk.ec2.DescribeImagesCommand({
+        Owners: ['self'],
+        Filters: [{ Name: 'name', Values: [name] }],
+      }),
     );
     const id = answer.Images?.[0]?.ImageId;
     if (!id) throw error;
@@ -91,7 +92,7 @@ export async function waitImageAvailable(
   poll: PollOptions,
 ): Promise<Image> {
   return pollUntil(async () => {
-    const answer = await clients.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }));
+    const answer = await clients.ec2.send(new clients.sdk.ec2.DescribeImagesCommand({ ImageIds: [amiId] }));
     const image = answer.Images?.[0];
     if (image?.State === 'available') {
       context.log(`${amiId} available (request ${answer.$metadata.requestId ?? 'unknown'})`);
@@ -120,7 +121,8 @@ export async function tagSnapshots(
   await logged(
     context,
     'ec2:CreateTags',
-    () => clients.ec2.send(new CreateTagsCommand({ Resources: snapshots, Tags: tagsOf(tags) })),
+    () =>
+      clients.ec2.send(new clients.sdk.ec2.CreateTagsCommand({ Resources: snapshots, Tags: tagsOf(tags) })),
     () => snapshots.join(', '),
   );
 }
@@ -136,7 +138,7 @@ export async function deregisterWithSnapshots(
     await logged(
       context,
       'ec2:DeregisterImage',
-      () => clients.ec2.send(new DeregisterImageCommand({ ImageId: amiId })),
+      () => clients.ec2.send(new clients.sdk.ec2.DeregisterImageCommand({ ImageId: amiId })),
       () => amiId,
     );
   } catch (error) {
@@ -154,7 +156,7 @@ export async function deleteSnapshot(
     await logged(
       context,
       'ec2:DeleteSnapshot',
-      () => clients.ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId })),
+      () => clients.ec2.send(new clients.sdk.ec2.DeleteSnapshotCommand({ SnapshotId: snapshotId })),
       () => snapshotId,
     );
   } catch (error) {

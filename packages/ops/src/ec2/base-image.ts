@@ -1,5 +1,3 @@
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { type CallLog, isNotFound, logged } from './aws-calls';
 import type { AwsClients } from './aws-clients';
 
@@ -21,7 +19,7 @@ export async function resolveBaseImage(
       const answer = await logged(
         context,
         'ssm:GetParameter',
-        () => clients.ssm.send(new GetParameterCommand({ Name: baseImage })),
+        () => clients.ssm.send(new clients.sdk.ssm.GetParameterCommand({ Name: baseImage })),
         (found) => `${baseImage} = ${found.Parameter?.Value ?? '(empty)'}`,
       );
       amiId = answer.Parameter?.Value ?? '';
@@ -45,7 +43,7 @@ export async function resolveBaseImage(
     const answer = await logged(
       context,
       'ec2:DescribeImages',
-      () => clients.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] })),
+      () => clients.ec2.send(new clients.sdk.ec2.DescribeImagesCommand({ ImageIds: [amiId] })),
       () => amiId,
     );
     const image = answer.Images?.[0];

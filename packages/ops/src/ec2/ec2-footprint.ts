@@ -1,4 +1,3 @@
-import { DescribeImagesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import type { AwsClients } from './aws-clients';
 import { tagFilters } from './aws-tags';
 import { liveInstances } from './image-builder';
@@ -13,10 +12,10 @@ export async function imageFootprint(clients: AwsClients, imageId: string): Prom
   const tags = { image: imageId };
   const instances = await liveInstances(clients, tags, quiet);
   const images = await clients.ec2.send(
-    new DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tags) }),
+    new clients.sdk.ec2.DescribeImagesCommand({ Owners: ['self'], Filters: tagFilters(tags) }),
   );
   const snapshots = await clients.ec2.send(
-    new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }),
+    new clients.sdk.ec2.DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilters(tags) }),
   );
   return [
     ...instances.map((instance) => `instance ${instance.InstanceId} (${instance.State?.Name})`),

@@ -54,10 +54,10 @@ if (moto) {
     async open() {
       const account = newMotoAccount();
       const settings = motoSettings(account, [slowBuilders(SLOW_TYPE)]);
-      const providerClients = openAwsClients(settings);
+      const providerClients = await openAwsClients(settings);
       const provider = ec2ImageProvider({ clients: providerClients, poll: MOTO_POLL });
       // The test's own look at the account, past the provider's injections.
-      const clients = openAwsClients(motoSettings(account));
+      const clients = await openAwsClients(motoSettings(account));
       return {
         provider,
         spec: spec(),

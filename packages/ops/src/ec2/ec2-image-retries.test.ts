@@ -67,8 +67,8 @@ describe.runIf(moto !== null || inCi)(
     async function bakeWith(injected: Injected) {
       if (!moto) expect.fail(MOTO_MISSING);
       const account = newMotoAccount();
-      const clients = openAwsClients(motoSettings(account, [injected.middleware]));
-      const observer = openAwsClients(motoSettings(account));
+      const clients = await openAwsClients(motoSettings(account, [injected.middleware]));
+      const observer = await openAwsClients(motoSettings(account));
       opened.push(clients, observer);
       const id = `retry${Date.now()}`;
       const outcome = await ec2ImageProvider({ clients, poll: MOTO_POLL }).steps.build(buildContext(id));

@@ -93,7 +93,7 @@ describe.runIf(moto !== null || inCi)('the IAM policy in docs/ec2-iam-policy.jso
   it('lists exactly the actions the EC2 image provider calls (bake by SSM parameter and by AMI id, destroy, cancel)', async () => {
     if (!moto) expect.fail(MOTO_MISSING);
     const calls = new Set<string>();
-    const clients = openAwsClients(
+    const clients = await openAwsClients(
       motoSettings(newMotoAccount(), [recording(calls), slowBuilders('t3.nano')]),
     );
     opened.push(clients);

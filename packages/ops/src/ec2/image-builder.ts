@@ -1,11 +1,4 @@
-import {
-  type _InstanceType,
-  DescribeInstanceStatusCommand,
-  DescribeInstancesCommand,
-  type Instance,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import type { _InstanceType, Instance } from '@aws-sdk/client-ec2';
 import type { Ec2ImageProviderSpec, ImageSpec, StepContext } from '@slipway/domain';
 import { type CallLog, logged, maybeDone, type PollOptions, pollUntil } from './aws-calls';
 import type { AwsClients } from './aws-clients';
@@ -26,7 +19,7 @@ export async function liveInstances(
     'ec2:DescribeInstances',
     () =>
       clients.ec2.send(
-        new DescribeInstancesCommand({
+        new clients.sdk.ec2.DescribeInstancesCommand({
           Filters: [...tagFilters(tags), { Name: 'instance-state-name', Values: LIVE_STATES }],
         }),
       ),
@@ -59,7 +52,7 @@ export async function ensureBuilder(
       'ec2:RunInstances',
       () =>
         clients.ec2.send(
-          new RunInstancesCommand({
+          new clients.sdk.ec2.RunInstancesCommand({
             ImageId: baseAmi,
             InstanceType: (provider.instanceType ?? 't3.micro') as _InstanceType,
             MinCount: 1,
@@ -102,7 +95,10 @@ export async function waitBuilderReady(
 ): Promise<void> {
   await pollUntil(async () => {
     const answer = await clients.ec2.send(
-      new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }),
+      new clients.sdk.ec2.DescribeInstanceStatusCommand({
+        InstanceIds: [instanceId],
+        IncludeAllInstances: true,
+      }),
     );
     const status = answer.InstanceStatuses?.[0];
     const state = status?.InstanceState?.Name ?? 'unknown';
@@ -133,7 +129,7 @@ export async function terminateTagged(
   await logged(
     context,
     'ec2:TerminateInstances',
-    () => clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids })),
+    () => clients.ec2.send(new clients.sdk.ec2.TerminateInstancesCommand({ InstanceIds: ids })),
     () => ids.join(', '),
   );
   return ids;
