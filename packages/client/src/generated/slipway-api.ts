@@ -1231,12 +1231,12 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                                 * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                                  * @example examples/hello-app
                                  */
-                                source: string;
+                                source?: string;
                                 /**
-                                 * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                                 * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                                  * @example npm run build
                                  */
                                 build: string;
@@ -1250,8 +1250,49 @@ export interface operations {
                                  * @example 1.0.0
                                  */
                                 version?: string;
-                                /** @description Build time limit in seconds (default 600). */
+                                /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                                 timeoutSeconds?: number;
+                                /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                                provider?: {
+                                    /**
+                                     * @description The local provider (the default when `type` is left out).
+                                     * @enum {string}
+                                     */
+                                    type?: "local";
+                                } | {
+                                    /**
+                                     * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                     * @enum {string}
+                                     */
+                                    type: "ec2";
+                                    /**
+                                     * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                     * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                     */
+                                    baseImage: string;
+                                    /**
+                                     * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                     * @example https://github.com/example/hello-app.git
+                                     */
+                                    app?: string;
+                                    /**
+                                     * @description EC2 instance type (default t3.micro).
+                                     * @example t3.micro
+                                     */
+                                    instanceType?: string;
+                                    /**
+                                     * @description Subnet the instances are launched in (default: the default VPC’s).
+                                     * @example subnet-0abc1234
+                                     */
+                                    subnetId?: string;
+                                    /** @description Security groups of the instances. */
+                                    securityGroupIds?: string[];
+                                    /**
+                                     * @description IAM instance profile of the builder (needed to read an S3 app).
+                                     * @example slipway-builder
+                                     */
+                                    instanceProfile?: string;
+                                };
                             };
                             /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                             status: {
@@ -1438,12 +1479,12 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                         * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                          * @example examples/hello-app
                          */
-                        source: string;
+                        source?: string;
                         /**
-                         * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                         * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                          * @example npm run build
                          */
                         build: string;
@@ -1457,8 +1498,49 @@ export interface operations {
                          * @example 1.0.0
                          */
                         version?: string;
-                        /** @description Build time limit in seconds (default 600). */
+                        /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                         timeoutSeconds?: number;
+                        /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                        provider?: {
+                            /**
+                             * @description The local provider (the default when `type` is left out).
+                             * @enum {string}
+                             */
+                            type?: "local";
+                        } | {
+                            /**
+                             * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                             * @enum {string}
+                             */
+                            type: "ec2";
+                            /**
+                             * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                             * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                             */
+                            baseImage: string;
+                            /**
+                             * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                             * @example https://github.com/example/hello-app.git
+                             */
+                            app?: string;
+                            /**
+                             * @description EC2 instance type (default t3.micro).
+                             * @example t3.micro
+                             */
+                            instanceType?: string;
+                            /**
+                             * @description Subnet the instances are launched in (default: the default VPC’s).
+                             * @example subnet-0abc1234
+                             */
+                            subnetId?: string;
+                            /** @description Security groups of the instances. */
+                            securityGroupIds?: string[];
+                            /**
+                             * @description IAM instance profile of the builder (needed to read an S3 app).
+                             * @example slipway-builder
+                             */
+                            instanceProfile?: string;
+                        };
                     };
                     /**
                      * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
@@ -1474,7 +1556,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there. */
+            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there; on EC2, an AMI baked from a builder instance. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1496,12 +1578,12 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                             * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                              * @example examples/hello-app
                              */
-                            source: string;
+                            source?: string;
                             /**
-                             * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                             * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                              * @example npm run build
                              */
                             build: string;
@@ -1515,8 +1597,49 @@ export interface operations {
                              * @example 1.0.0
                              */
                             version?: string;
-                            /** @description Build time limit in seconds (default 600). */
+                            /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                             timeoutSeconds?: number;
+                            /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                            provider?: {
+                                /**
+                                 * @description The local provider (the default when `type` is left out).
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                            } | {
+                                /**
+                                 * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                 * @enum {string}
+                                 */
+                                type: "ec2";
+                                /**
+                                 * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                 * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                 */
+                                baseImage: string;
+                                /**
+                                 * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                 * @example https://github.com/example/hello-app.git
+                                 */
+                                app?: string;
+                                /**
+                                 * @description EC2 instance type (default t3.micro).
+                                 * @example t3.micro
+                                 */
+                                instanceType?: string;
+                                /**
+                                 * @description Subnet the instances are launched in (default: the default VPC’s).
+                                 * @example subnet-0abc1234
+                                 */
+                                subnetId?: string;
+                                /** @description Security groups of the instances. */
+                                securityGroupIds?: string[];
+                                /**
+                                 * @description IAM instance profile of the builder (needed to read an S3 app).
+                                 * @example slipway-builder
+                                 */
+                                instanceProfile?: string;
+                            };
                         };
                         /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                         status: {
@@ -1797,7 +1920,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there. */
+            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there; on EC2, an AMI baked from a builder instance. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1819,12 +1942,12 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                             * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                              * @example examples/hello-app
                              */
-                            source: string;
+                            source?: string;
                             /**
-                             * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                             * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                              * @example npm run build
                              */
                             build: string;
@@ -1838,8 +1961,49 @@ export interface operations {
                              * @example 1.0.0
                              */
                             version?: string;
-                            /** @description Build time limit in seconds (default 600). */
+                            /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                             timeoutSeconds?: number;
+                            /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                            provider?: {
+                                /**
+                                 * @description The local provider (the default when `type` is left out).
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                            } | {
+                                /**
+                                 * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                 * @enum {string}
+                                 */
+                                type: "ec2";
+                                /**
+                                 * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                 * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                 */
+                                baseImage: string;
+                                /**
+                                 * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                 * @example https://github.com/example/hello-app.git
+                                 */
+                                app?: string;
+                                /**
+                                 * @description EC2 instance type (default t3.micro).
+                                 * @example t3.micro
+                                 */
+                                instanceType?: string;
+                                /**
+                                 * @description Subnet the instances are launched in (default: the default VPC’s).
+                                 * @example subnet-0abc1234
+                                 */
+                                subnetId?: string;
+                                /** @description Security groups of the instances. */
+                                securityGroupIds?: string[];
+                                /**
+                                 * @description IAM instance profile of the builder (needed to read an S3 app).
+                                 * @example slipway-builder
+                                 */
+                                instanceProfile?: string;
+                            };
                         };
                         /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                         status: {
@@ -2048,12 +2212,12 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                         * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                          * @example examples/hello-app
                          */
-                        source: string;
+                        source?: string;
                         /**
-                         * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                         * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                          * @example npm run build
                          */
                         build: string;
@@ -2067,8 +2231,49 @@ export interface operations {
                          * @example 1.0.0
                          */
                         version?: string;
-                        /** @description Build time limit in seconds (default 600). */
+                        /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                         timeoutSeconds?: number;
+                        /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                        provider?: {
+                            /**
+                             * @description The local provider (the default when `type` is left out).
+                             * @enum {string}
+                             */
+                            type?: "local";
+                        } | {
+                            /**
+                             * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                             * @enum {string}
+                             */
+                            type: "ec2";
+                            /**
+                             * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                             * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                             */
+                            baseImage: string;
+                            /**
+                             * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                             * @example https://github.com/example/hello-app.git
+                             */
+                            app?: string;
+                            /**
+                             * @description EC2 instance type (default t3.micro).
+                             * @example t3.micro
+                             */
+                            instanceType?: string;
+                            /**
+                             * @description Subnet the instances are launched in (default: the default VPC’s).
+                             * @example subnet-0abc1234
+                             */
+                            subnetId?: string;
+                            /** @description Security groups of the instances. */
+                            securityGroupIds?: string[];
+                            /**
+                             * @description IAM instance profile of the builder (needed to read an S3 app).
+                             * @example slipway-builder
+                             */
+                            instanceProfile?: string;
+                        };
                     };
                     /**
                      * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
@@ -2084,7 +2289,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there. */
+            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there; on EC2, an AMI baked from a builder instance. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2106,12 +2311,12 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                             * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                              * @example examples/hello-app
                              */
-                            source: string;
+                            source?: string;
                             /**
-                             * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                             * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                              * @example npm run build
                              */
                             build: string;
@@ -2125,8 +2330,49 @@ export interface operations {
                              * @example 1.0.0
                              */
                             version?: string;
-                            /** @description Build time limit in seconds (default 600). */
+                            /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                             timeoutSeconds?: number;
+                            /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                            provider?: {
+                                /**
+                                 * @description The local provider (the default when `type` is left out).
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                            } | {
+                                /**
+                                 * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                 * @enum {string}
+                                 */
+                                type: "ec2";
+                                /**
+                                 * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                 * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                 */
+                                baseImage: string;
+                                /**
+                                 * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                 * @example https://github.com/example/hello-app.git
+                                 */
+                                app?: string;
+                                /**
+                                 * @description EC2 instance type (default t3.micro).
+                                 * @example t3.micro
+                                 */
+                                instanceType?: string;
+                                /**
+                                 * @description Subnet the instances are launched in (default: the default VPC’s).
+                                 * @example subnet-0abc1234
+                                 */
+                                subnetId?: string;
+                                /** @description Security groups of the instances. */
+                                securityGroupIds?: string[];
+                                /**
+                                 * @description IAM instance profile of the builder (needed to read an S3 app).
+                                 * @example slipway-builder
+                                 */
+                                instanceProfile?: string;
+                            };
                         };
                         /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                         status: {
