@@ -62,6 +62,9 @@ describe.runIf(MOTO_URL !== null)('EC2 images over HTTP, on moto', () => {
       baked.push(await getImage(server, image.id));
     }
     const amis = baked.map((image) => String(image.status.amiId));
+    // GET looks at the AMI in EC2 now, beside what the bake recorded.
+    const seen = await server.api<{ observed?: { ami?: JsonObject } }>('GET', `/v1/images/${baked[0]!.id}`);
+    expect(seen.body.observed?.ami).toMatchObject({ id: amis[0], state: 'available', region: 'us-east-1' });
     expect(new Set(amis).size).toBe(2);
     const own = await moto.ownImages();
     expect(own.map((image) => image.ImageId).sort()).toEqual([...amis].sort());

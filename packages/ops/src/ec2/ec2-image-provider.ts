@@ -4,6 +4,7 @@ import type { AwsClients } from './aws-clients';
 import { bakeImage } from './bake-image';
 import { destroyEc2Image, removeTagged } from './destroy-ec2-image';
 import { ec2ImageSpecProblems } from './ec2-image-spec';
+import { observeEc2Image } from './observe-ec2-image';
 
 export interface Ec2ImageProviderOptions {
   clients: AwsClients;
@@ -30,5 +31,6 @@ export function ec2ImageProvider(options: Ec2ImageProviderOptions): ProviderFor<
       if (left.length > 0) throw new Error(`cleanup left ${left.join(', ')}`);
     },
     validateSpec: ec2ImageSpecProblems,
+    observe: (resource) => observeEc2Image(clients, resource),
   };
 }
