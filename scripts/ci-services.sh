@@ -3,9 +3,11 @@
 # Docker engine, then writes their URLs to .tools/ci-services.env for `source`:
 #   - FerretDB v1 on its SQLite backend, the MongoDB-protocol server: MONGO_URL.
 #   - Redis from Debian's redis-server package, for the BullMQ executor: REDIS_URL.
+#   - moto, the EC2/ELBv2/SSM emulator, from PyPI into .tools/moto-venv: AWS_ENDPOINT_URL,
+#     AWS_REGION and dummy credentials (the EC2 provider's suites; each uses its own moto account).
 # Idempotent: an installed binary is reused, and a server this script started that still answers
 # is left running. Knobs: FERRETDB_PORT (default 27018), FERRETDB_DIR (data and log), REDIS_PORT
-# (default 6380), REDIS_DIR (config, AOF and log). `bash scripts/ci-services.sh redis` starts (or
+# (default 6380), REDIS_DIR (config, AOF and log), MOTO_PORT (default 5000), MOTO_DIR (log). `bash scripts/ci-services.sh redis` starts (or
 # restarts after `redis-cli -p 6380 shutdown`) Redis only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,10 @@ FERRETDB_BIN=$BIN_DIR/ferretdb
 ENV_FILE=$ROOT/.tools/ci-services.env
 REDIS_PORT=${REDIS_PORT:-6380}
 REDIS_DIR=${REDIS_DIR:-$ROOT/.tools/redis-$REDIS_PORT}
+MOTO_SPEC='moto[server]==5.2.*'
+MOTO_PORT=${MOTO_PORT:-5000}
+MOTO_DIR=${MOTO_DIR:-$ROOT/.tools/moto-$MOTO_PORT}
+MOTO_VENV=$ROOT/.tools/moto-venv
 
 log() { echo "ci-services: $*" >&2; }
 
@@ -182,15 +188,62 @@ start_redis() {
   return 1
 }
 
+install_moto() {
+  if [ -x "$MOTO_VENV/bin/moto_server" ]; then return 0; fi
+  log "installing $MOTO_SPEC into $MOTO_VENV (first run only)"
+  python3 -m venv "$MOTO_VENV"
+  "$MOTO_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$MOTO_SPEC"
+}
+
+ping_moto() {
+  "$MOTO_VENV/bin/python" -c "import sys, urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=2); sys.exit(0)" >/dev/null 2>&1
+}
+
+# The validations make moto refuse what EC2 refuses (an unknown AMI id or instance type), which
+# it otherwise launches silently.
+start_moto() {
+  local pid_file=$MOTO_DIR/moto.pid
+  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null && ping_moto; then
+    log "moto already answers on 127.0.0.1:$MOTO_PORT (pid $(cat "$pid_file"))"
+    return 0
+  fi
+  if ping_moto; then
+    log "port $MOTO_PORT is taken by a server this script did not start; set MOTO_PORT"
+    return 1
+  fi
+  mkdir -p "$MOTO_DIR"
+  MOTO_ENABLE_AMI_VALIDATION=true MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION=true \
+    setsid "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" \
+    </dev/null >>"$MOTO_DIR/moto.log" 2>&1 &
+  echo $! >"$pid_file"
+  for _ in $(seq 1 60); do
+    if ping_moto; then
+      log "moto $("$MOTO_VENV/bin/python" -c 'import moto; print(moto.__version__)') answers on 127.0.0.1:$MOTO_PORT (pid $(cat "$pid_file"))"
+      return 0
+    fi
+    if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then break; fi
+    sleep 0.5
+  done
+  log "moto did not answer on 127.0.0.1:$MOTO_PORT; its log:"
+  tail -n 40 "$MOTO_DIR/moto.log" >&2 || true
+  return 1
+}
+
 install_redis
 start_redis
 if [ "${1:-}" = "redis" ]; then exit 0; fi
 
 install_ferretdb
 start_ferretdb
+install_moto
+start_moto
 
 cat >"$ENV_FILE" <<EOF
 export MONGO_URL=mongodb://127.0.0.1:$FERRETDB_PORT/
 export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+export AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
 EOF
 cat "$ENV_FILE"

@@ -29,7 +29,19 @@ describe('configuration', () => {
       redisUrl: undefined,
       queueName: 'slipway-runs',
       workerHealthPort: 7071,
+      aws: undefined,
     });
+  });
+
+  it('makes the EC2 provider available with AWS_REGION, against AWS_ENDPOINT_URL when given', () => {
+    expect(loadConfig({}, '/srv').aws).toBeUndefined();
+    expect(loadConfig({ AWS_REGION: 'eu-west-1' }, '/srv').aws).toEqual({
+      region: 'eu-west-1',
+      endpoint: undefined,
+    });
+    expect(
+      loadConfig({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' }, '/srv').aws,
+    ).toEqual({ region: 'us-east-1', endpoint: 'http://127.0.0.1:5000' });
   });
 
   it('takes MONGO_URL and REDIS_URL', () => {
@@ -45,7 +57,11 @@ describe('configuration', () => {
       message: expect.stringContaining('mongodb://'),
     });
     expect(refusal({ REDIS_URL: 'http://queue' })).toMatchObject({ variable: 'REDIS_URL' });
-    expect(refusal({ AWS_REGION: 'eu-west-1' })).toMatchObject({ variable: 'AWS_REGION' });
+    expect(refusal({ AWS_REGION: 'Ireland' })).toMatchObject({ variable: 'AWS_REGION' });
+    expect(refusal({ AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' })).toMatchObject({ variable: 'AWS_REGION' });
+    expect(refusal({ AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'localhost:5000' })).toMatchObject({
+      variable: 'AWS_ENDPOINT_URL',
+    });
     expect(refusal({ SLIPWAY_ADMIN_TOKEN: 'short' })).toMatchObject({ variable: 'SLIPWAY_ADMIN_TOKEN' });
     expect(refusal({ LOG_LEVEL: 'loud' })).toMatchObject({ variable: 'LOG_LEVEL' });
     expect(refusal({ SLIPWAY_QUEUE: 'a queue' })).toMatchObject({ variable: 'SLIPWAY_QUEUE' });

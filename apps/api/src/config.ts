@@ -34,6 +34,18 @@ export interface SlipwayConfig {
   previousSecretKey: Buffer | undefined;
   /** SLIPWAY_WORKER_HEALTH_PORT: where a worker answers /health/ready; 0 picks a free port. @defaultValue 7071 */
   workerHealthPort: number;
+  /**
+   * AWS_REGION (and AWS_ENDPOINT_URL for an emulator): makes the EC2 provider available to the
+   * resources whose spec chooses it. Credentials come from the SDK's standard chain, checked at
+   * start. Unset, only the local provider is available.
+   */
+  aws: AwsConfig | undefined;
+}
+
+export interface AwsConfig {
+  region: string;
+  /** AWS_ENDPOINT_URL: every AWS call goes there (moto in the tests) instead of the region's endpoints. */
+  endpoint: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -72,13 +84,26 @@ function secretKey(env: NodeJS.ProcessEnv, name: string): Buffer | undefined {
   return key;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SlipwayConfig {
-  if (env.AWS_REGION) {
-    throw new ConfigError(
-      'AWS_REGION',
-      'is set, but the EC2 provider is not built yet; this build provisions with the local provider only. Unset it',
-    );
+function awsConfig(env: NodeJS.ProcessEnv): AwsConfig | undefined {
+  const region = env.AWS_REGION || undefined;
+  const endpoint = env.AWS_ENDPOINT_URL || undefined;
+  if (region === undefined) {
+    if (endpoint !== undefined) {
+      throw new ConfigError('AWS_REGION', 'must be set with AWS_ENDPOINT_URL, e.g. us-east-1');
+    }
+    return undefined;
   }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) {
+    throw new ConfigError('AWS_REGION', `must be an AWS region such as eu-west-1, got "${region}"`);
+  }
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(endpoint)) {
+    throw new ConfigError('AWS_ENDPOINT_URL', 'must be an http(s) URL, e.g. http://127.0.0.1:5000 for moto');
+  }
+  return { region, endpoint };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): SlipwayConfig {
+  const aws = awsConfig(env);
   const mongoUrl = env.MONGO_URL || undefined;
   if (mongoUrl !== undefined && !/^mongodb(\+srv)?:\/\/\S+$/.test(mongoUrl)) {
     throw new ConfigError(
@@ -117,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     secretKey: secretKey(env, 'SLIPWAY_SECRET_KEY'),
     previousSecretKey: secretKey(env, 'SLIPWAY_SECRET_KEY_PREVIOUS'),
     workerHealthPort: integer(env, 'SLIPWAY_WORKER_HEALTH_PORT', 7071, 0, 65535),
+    aws,
   };
 }

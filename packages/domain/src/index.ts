@@ -22,6 +22,7 @@ export * from './kinds/image-kind';
 export * from './kinds/kind-binding';
 export * from './kinds/kind-definition';
 export * from './kinds/kind-registry';
+export * from './kinds/provider-choice';
 export * from './kinds/service-kind';
 export * from './kinds/setting-kind';
 export * from './kinds/setting-resolution';

@@ -1,3 +1,13 @@
+export * from './by-provider-type';
+export {
+  type AwsClients,
+  type AwsMiddleware,
+  type AwsSettings,
+  closeAwsClients,
+  openAwsClients,
+} from './ec2/aws-clients';
+export { awsTestMiddleware } from './ec2/aws-test-hooks';
+export * from './ec2/ec2-image-provider';
 export * from './executors/bullmq/bullmq-executor';
 export * from './executors/bullmq/bullmq-worker';
 export { describeRedisTarget, type RedisTarget } from './executors/bullmq/redis-target';

@@ -2,6 +2,16 @@
 // imports vitest, so a child process started outside vitest can load it; the vitest suites have
 // their own entry points (`@slipway/ops/testing/executor-contract`).
 
+export { loseAnswer, slowBuilders, throttle } from './ec2/injections';
+export {
+  MOTO_BASE_IMAGE,
+  MOTO_MISSING,
+  MOTO_POLL,
+  motoAccount,
+  motoEndpoint,
+  motoSettings,
+  newMotoAccount,
+} from './ec2/moto';
 export * from './effect-ledger-provider';
 export { ADMIN, EngineFixture, lostQueue, storeFailingOn } from './executor-contract/engine-fixture';
 export {

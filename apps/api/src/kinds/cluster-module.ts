@@ -1,10 +1,12 @@
 import { clusterKind } from '@slipway/domain';
 import { localClusterProvider } from '@slipway/ops';
+import { clusterProviderGuard } from './cluster-provider-guard';
 import { defineKindModule } from './kind-module';
 import { pinnedView } from './setting/pinned-settings';
 
 export const clusterModule = defineKindModule({
   kind: clusterKind,
+  guards: ({ store }) => ({ spec: [clusterProviderGuard(store)] }),
   backends: {
     // The balancers are the services': their start-up restore is the service module's reconcile.
     local: ({ config, cwd, store }) => {

@@ -1403,12 +1403,12 @@ export interface operations {
                             version: number;
                             spec: {
                                 /**
-                                 * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                                 * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                                  * @example examples/hello-app
                                  */
-                                source: string;
+                                source?: string;
                                 /**
-                                 * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                                 * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                                  * @example npm run build
                                  */
                                 build: string;
@@ -1422,8 +1422,49 @@ export interface operations {
                                  * @example 1.0.0
                                  */
                                 version?: string;
-                                /** @description Build time limit in seconds (default 600). */
+                                /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                                 timeoutSeconds?: number;
+                                /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                                provider?: {
+                                    /**
+                                     * @description The local provider (the default when `type` is left out).
+                                     * @enum {string}
+                                     */
+                                    type?: "local";
+                                } | {
+                                    /**
+                                     * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                     * @enum {string}
+                                     */
+                                    type: "ec2";
+                                    /**
+                                     * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                     * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                     */
+                                    baseImage: string;
+                                    /**
+                                     * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                     * @example https://github.com/example/hello-app.git
+                                     */
+                                    app?: string;
+                                    /**
+                                     * @description EC2 instance type (default t3.micro).
+                                     * @example t3.micro
+                                     */
+                                    instanceType?: string;
+                                    /**
+                                     * @description Subnet the instances are launched in (default: the default VPC’s).
+                                     * @example subnet-0abc1234
+                                     */
+                                    subnetId?: string;
+                                    /** @description Security groups of the instances. */
+                                    securityGroupIds?: string[];
+                                    /**
+                                     * @description IAM instance profile of the builder (needed to read an S3 app).
+                                     * @example slipway-builder
+                                     */
+                                    instanceProfile?: string;
+                                };
                             };
                             /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                             status: {
@@ -1610,12 +1651,12 @@ export interface operations {
                     name: string;
                     spec: {
                         /**
-                         * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                         * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                          * @example examples/hello-app
                          */
-                        source: string;
+                        source?: string;
                         /**
-                         * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                         * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                          * @example npm run build
                          */
                         build: string;
@@ -1629,8 +1670,49 @@ export interface operations {
                          * @example 1.0.0
                          */
                         version?: string;
-                        /** @description Build time limit in seconds (default 600). */
+                        /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                         timeoutSeconds?: number;
+                        /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                        provider?: {
+                            /**
+                             * @description The local provider (the default when `type` is left out).
+                             * @enum {string}
+                             */
+                            type?: "local";
+                        } | {
+                            /**
+                             * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                             * @enum {string}
+                             */
+                            type: "ec2";
+                            /**
+                             * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                             * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                             */
+                            baseImage: string;
+                            /**
+                             * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                             * @example https://github.com/example/hello-app.git
+                             */
+                            app?: string;
+                            /**
+                             * @description EC2 instance type (default t3.micro).
+                             * @example t3.micro
+                             */
+                            instanceType?: string;
+                            /**
+                             * @description Subnet the instances are launched in (default: the default VPC’s).
+                             * @example subnet-0abc1234
+                             */
+                            subnetId?: string;
+                            /** @description Security groups of the instances. */
+                            securityGroupIds?: string[];
+                            /**
+                             * @description IAM instance profile of the builder (needed to read an S3 app).
+                             * @example slipway-builder
+                             */
+                            instanceProfile?: string;
+                        };
                     };
                     /**
                      * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
@@ -1646,7 +1728,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there. */
+            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there; on EC2, an AMI baked from a builder instance. */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1668,12 +1750,12 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                             * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                              * @example examples/hello-app
                              */
-                            source: string;
+                            source?: string;
                             /**
-                             * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                             * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                              * @example npm run build
                              */
                             build: string;
@@ -1687,8 +1769,49 @@ export interface operations {
                              * @example 1.0.0
                              */
                             version?: string;
-                            /** @description Build time limit in seconds (default 600). */
+                            /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                             timeoutSeconds?: number;
+                            /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                            provider?: {
+                                /**
+                                 * @description The local provider (the default when `type` is left out).
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                            } | {
+                                /**
+                                 * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                 * @enum {string}
+                                 */
+                                type: "ec2";
+                                /**
+                                 * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                 * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                 */
+                                baseImage: string;
+                                /**
+                                 * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                 * @example https://github.com/example/hello-app.git
+                                 */
+                                app?: string;
+                                /**
+                                 * @description EC2 instance type (default t3.micro).
+                                 * @example t3.micro
+                                 */
+                                instanceType?: string;
+                                /**
+                                 * @description Subnet the instances are launched in (default: the default VPC’s).
+                                 * @example subnet-0abc1234
+                                 */
+                                subnetId?: string;
+                                /** @description Security groups of the instances. */
+                                securityGroupIds?: string[];
+                                /**
+                                 * @description IAM instance profile of the builder (needed to read an S3 app).
+                                 * @example slipway-builder
+                                 */
+                                instanceProfile?: string;
+                            };
                         };
                         /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                         status: {
@@ -1969,7 +2092,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there. */
+            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there; on EC2, an AMI baked from a builder instance. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1991,12 +2114,12 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                             * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                              * @example examples/hello-app
                              */
-                            source: string;
+                            source?: string;
                             /**
-                             * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                             * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                              * @example npm run build
                              */
                             build: string;
@@ -2010,8 +2133,49 @@ export interface operations {
                              * @example 1.0.0
                              */
                             version?: string;
-                            /** @description Build time limit in seconds (default 600). */
+                            /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                             timeoutSeconds?: number;
+                            /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                            provider?: {
+                                /**
+                                 * @description The local provider (the default when `type` is left out).
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                            } | {
+                                /**
+                                 * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                 * @enum {string}
+                                 */
+                                type: "ec2";
+                                /**
+                                 * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                 * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                 */
+                                baseImage: string;
+                                /**
+                                 * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                 * @example https://github.com/example/hello-app.git
+                                 */
+                                app?: string;
+                                /**
+                                 * @description EC2 instance type (default t3.micro).
+                                 * @example t3.micro
+                                 */
+                                instanceType?: string;
+                                /**
+                                 * @description Subnet the instances are launched in (default: the default VPC’s).
+                                 * @example subnet-0abc1234
+                                 */
+                                subnetId?: string;
+                                /** @description Security groups of the instances. */
+                                securityGroupIds?: string[];
+                                /**
+                                 * @description IAM instance profile of the builder (needed to read an S3 app).
+                                 * @example slipway-builder
+                                 */
+                                instanceProfile?: string;
+                            };
                         };
                         /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                         status: {
@@ -2220,12 +2384,12 @@ export interface operations {
                 "application/json": {
                     spec?: {
                         /**
-                         * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                         * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                          * @example examples/hello-app
                          */
-                        source: string;
+                        source?: string;
                         /**
-                         * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                         * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                          * @example npm run build
                          */
                         build: string;
@@ -2239,8 +2403,49 @@ export interface operations {
                          * @example 1.0.0
                          */
                         version?: string;
-                        /** @description Build time limit in seconds (default 600). */
+                        /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                         timeoutSeconds?: number;
+                        /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                        provider?: {
+                            /**
+                             * @description The local provider (the default when `type` is left out).
+                             * @enum {string}
+                             */
+                            type?: "local";
+                        } | {
+                            /**
+                             * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                             * @enum {string}
+                             */
+                            type: "ec2";
+                            /**
+                             * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                             * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                             */
+                            baseImage: string;
+                            /**
+                             * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                             * @example https://github.com/example/hello-app.git
+                             */
+                            app?: string;
+                            /**
+                             * @description EC2 instance type (default t3.micro).
+                             * @example t3.micro
+                             */
+                            instanceType?: string;
+                            /**
+                             * @description Subnet the instances are launched in (default: the default VPC’s).
+                             * @example subnet-0abc1234
+                             */
+                            subnetId?: string;
+                            /** @description Security groups of the instances. */
+                            securityGroupIds?: string[];
+                            /**
+                             * @description IAM instance profile of the builder (needed to read an S3 app).
+                             * @example slipway-builder
+                             */
+                            instanceProfile?: string;
+                        };
                     };
                     /**
                      * @description Free-form key/value labels for selection. Keys: 1-63 letters, digits, . _ / -, starting with a letter or digit; values: up to 256 characters.
@@ -2256,7 +2461,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there. */
+            /** @description Image: A baked machine image. On the local provider, an app directory copied into the data directory and built there; on EC2, an AMI baked from a builder instance. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2278,12 +2483,12 @@ export interface operations {
                         version: number;
                         spec: {
                             /**
-                             * @description Directory holding the app to bake: absolute, or relative to the working directory of the Slipway server.
+                             * @description Local provider (required there): directory holding the app to bake, absolute or relative to the working directory of the Slipway server. An EC2 image names `provider.app` instead.
                              * @example examples/hello-app
                              */
-                            source: string;
+                            source?: string;
                             /**
-                             * @description Shell command run in the copied directory. It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
+                             * @description Shell command run in the app directory (local: the copied source; EC2: on the builder instance, as user data). It sees SLIPWAY_IMAGE_VERSION; the image is built only if it exits 0.
                              * @example npm run build
                              */
                             build: string;
@@ -2297,8 +2502,49 @@ export interface operations {
                              * @example 1.0.0
                              */
                             version?: string;
-                            /** @description Build time limit in seconds (default 600). */
+                            /** @description Build time limit in seconds (default 600 on the local provider, 3600 on EC2, where it bounds the whole bake). */
                             timeoutSeconds?: number;
+                            /** @description Where the image is baked, chosen by `type`: `local` (the default) or `ec2`. */
+                            provider?: {
+                                /**
+                                 * @description The local provider (the default when `type` is left out).
+                                 * @enum {string}
+                                 */
+                                type?: "local";
+                            } | {
+                                /**
+                                 * @description The EC2 provider: needs AWS configuration (AWS_REGION and credentials) on the server.
+                                 * @enum {string}
+                                 */
+                                type: "ec2";
+                                /**
+                                 * @description The AMI the builder instance starts from: an AMI id, or an SSM public parameter naming one (a path starting with /).
+                                 * @example /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64
+                                 */
+                                baseImage: string;
+                                /**
+                                 * @description Where the builder fetches the app from before it runs `build`: a git URL (cloned) or an S3 object (s3://bucket/key, a tarball unpacked). Without it, `build` fetches the app itself.
+                                 * @example https://github.com/example/hello-app.git
+                                 */
+                                app?: string;
+                                /**
+                                 * @description EC2 instance type (default t3.micro).
+                                 * @example t3.micro
+                                 */
+                                instanceType?: string;
+                                /**
+                                 * @description Subnet the instances are launched in (default: the default VPC’s).
+                                 * @example subnet-0abc1234
+                                 */
+                                subnetId?: string;
+                                /** @description Security groups of the instances. */
+                                securityGroupIds?: string[];
+                                /**
+                                 * @description IAM instance profile of the builder (needed to read an S3 app).
+                                 * @example slipway-builder
+                                 */
+                                instanceProfile?: string;
+                            };
                         };
                         /** @description What the provider reported about the real thing (paths, checks, endpoints). */
                         status: {

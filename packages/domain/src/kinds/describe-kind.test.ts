@@ -27,7 +27,11 @@ describe('describeKind', () => {
   });
 
   it('carries the spec schema as plain JSON Schema', () => {
-    expect(description.specSchema).toMatchObject({ type: 'object', required: ['source', 'build'] });
+    expect(description.specSchema).toMatchObject({
+      type: 'object',
+      required: ['build'],
+      properties: { provider: { anyOf: [{ title: 'LocalImageProvider' }, { title: 'Ec2ImageProvider' }] } },
+    });
   });
 });
 

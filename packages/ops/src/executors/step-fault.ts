@@ -8,12 +8,12 @@ import type { KindBinding, KindProvider } from '@slipway/domain';
 export function stepFaultFrom(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_ENV !== 'test') return undefined;
   const fault = env.SLIPWAY_FAULT || undefined;
-  // `http:<name>`, `mongo:<name>` and `migration:<name>` are the HTTP layer's, the MongoDB store's
-  // and the service migration's fault points.
+  // `http:`, `mongo:`, `migration:` and `ec2:` name the HTTP layer's, the MongoDB store's, the
+  // service migration's and the AWS clients' fault points.
   return fault && OTHER_LAYERS.some((prefix) => fault.startsWith(prefix)) ? undefined : fault;
 }
 
-const OTHER_LAYERS = ['http:', 'mongo:', 'migration:'];
+const OTHER_LAYERS = ['http:', 'mongo:', 'migration:', 'ec2:'];
 
 /**
  * Makes the process die with SIGKILL as the named step starts (after the walker recorded its

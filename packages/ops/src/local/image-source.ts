@@ -18,7 +18,14 @@ export type SourceCheck =
  * step (the directory may have changed in between). Paths are compared after resolving symlinks so
  * a link cannot smuggle a source out of the allowed roots.
  */
-export function checkSource(source: string, rules: SourceRules): SourceCheck {
+export function checkSource(source: string | undefined, rules: SourceRules): SourceCheck {
+  if (source === undefined) {
+    return {
+      ok: false,
+      code: 'source_missing',
+      message: 'spec.source: is required for the local provider; give the directory that holds the app',
+    };
+  }
   const quoted = `spec.source: ${JSON.stringify(source)}`;
   const resolved = resolve(rules.cwd, source);
   let info: ReturnType<typeof statSync>;
