@@ -13,6 +13,12 @@ import { spawnDetached } from './spawn-detached';
 import { stopProcessGroups } from './stop-process-groups';
 
 const ADMIN_TIMEOUT_MS = 1000;
+/**
+ * The second, patient look at a balancer that carries the service's mark but did not answer within
+ * ADMIN_TIMEOUT_MS: on a loaded machine a healthy one can be that slow, and killing it drops the
+ * requests it serves. Only a balancer still silent after this long is taken for hung.
+ */
+const PATIENT_ADMIN_TIMEOUT_MS = 5000;
 
 export interface RunningService {
   record: BalancerRecord;
@@ -56,7 +62,12 @@ export async function ensureBalancer(
 ): Promise<RunningService> {
   const record = await readBalancerRecord(paths.balancerFile);
   if (record) {
-    const state = await liveBalancer(record, paths);
+    // A dead process (or a pid that is no longer ours) fails the mark check at once: no wait.
+    const state =
+      (await liveBalancer(record, paths)) ??
+      ((await carriesMark(record.pid, BALANCER_DIR_ENV, paths.serviceDir))
+        ? await liveBalancer(record, paths, PATIENT_ADMIN_TIMEOUT_MS)
+        : null);
     if (state && record.port === options.port) {
       const synced = {
         ...record,
