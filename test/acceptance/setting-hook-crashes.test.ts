@@ -133,8 +133,11 @@ describe('crashes inside the setting hooks', () => {
       'GET',
       '/v1/settings/resolve',
     );
-    expect(resolved.body.settings.find((entry) => entry.key === 'SLIPWAY_SERVICE_WEB_URL')?.value).toMatch(
-      /^http:\/\/127\.0\.0\.1:\d+$/,
-    );
+    const url = resolved.body.settings.find((entry) => entry.key === 'SLIPWAY_SERVICE_WEB_URL')?.value;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The start-up restore of the service's balancer must not point it away from the cluster whose
+    // resumed promote already switched it: the published URL serves the live cluster.
+    const served = await fetch(`${url}/greeting`);
+    expect(served.status, await served.clone().text()).toBe(200);
   }, 240_000);
 });

@@ -6,7 +6,7 @@ import { freezePatch } from './service-freeze';
 import { registerFreezeRoutes } from './service-freeze-routes';
 import { frontDoorHook } from './service-front-door';
 import { clusterServiceGuard, promoteGuard, servicePortGuard } from './service-guards';
-import { clustersOf } from './service-lookup';
+import { clustersOf, promoteInFlight } from './service-lookup';
 import { migrateServices } from './service-migration';
 
 export const serviceModule = defineKindModule({
@@ -26,6 +26,17 @@ export const serviceModule = defineKindModule({
         async reconcile(context) {
           await migrateServices(context, provider);
           for (const service of await listAllOfKind(context.store, serviceKind, { state: 'active' })) {
+            // A promote cut short by the crash is resumed by recovery and owns the balancer: the
+            // store still calls its cluster promoting, so a restore now would point the balancer
+            // away from the cluster the promote had already switched it to.
+            const promoting = await promoteInFlight(context.store, service.name);
+            if (promoting) {
+              context.log(
+                { service: service.name, cluster: promoting.cluster.id, run: promoting.runId },
+                'service balancer left to the promote that recovery resumes',
+              );
+              continue;
+            }
             context.log({ balancer: await provider.restore(service.name) }, 'service balancer restored');
           }
         },
