@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createImage, helloImageSpec, waitForRun } from './support/image-api';
@@ -82,10 +85,13 @@ describeWithService('run events from worker processes', mongo, (mongoUrl) => {
     }, 120_000);
 
     it('followers attached before, during and after a run each see every transition once, then the status', async () => {
+      // The build waits for this file, made once the "during" follower has seen the run running: with
+      // a fixed sleep, workers slow to start under load could finish the run before it attached.
+      const gate = join(await mkdtemp(join(tmpdir(), 'slipway-events-gate-')), 'open');
       const image = await createImage(
         server,
         'events-a',
-        helloImageSpec({ build: 'sleep 3 && npm run build' }),
+        helloImageSpec({ build: `while [ ! -e '${gate}' ]; do sleep 0.1; done && npm run build` }),
       );
       const run = await server.api<{ id: string }>('POST', `/v1/images/${image.id}/runs`, {
         target: 'built',
@@ -96,7 +102,13 @@ describeWithService('run events from worker processes', mongo, (mongoUrl) => {
       const before = followRun(follow);
       await startWorkers();
       await waitForRun(server, run.body.id, (seen) => seen.status === 'running' && seen.step === 'build');
-      const during = await followRun(follow);
+      const during = await followRun({
+        ...follow,
+        until: (event) => {
+          if (event.event === 'progress') void writeFile(gate, '');
+          return false;
+        },
+      });
       const after = await followRun(follow);
       const early = await before;
 
