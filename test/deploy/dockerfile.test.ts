@@ -174,7 +174,8 @@ describe('Dockerfile', () => {
     it('starts the compiled server from dist/ and answers GET /health/ready with 200; SIGTERM exits 0', async () => {
       const dataDir = join(dir, 'data');
       const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const name of ['MONGO_URL', 'REDIS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'NODE_OPTIONS']) delete env[name];
+      for (const name of ['MONGO_URL', 'REDIS_URL', 'AWS_REGION', 'AWS_ENDPOINT_URL', 'NODE_OPTIONS'])
+        delete env[name];
       const [, ...args] = execForm(instructionsOf(runtime, 'CMD')[0]!);
       const child = spawn(process.execPath, args, {
         cwd: dir,
