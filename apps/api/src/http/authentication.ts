@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import { type Principal, SlipwayError } from '@slipway/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Authenticator } from '../auth/user-authenticator';
+import { problemResponses } from './problem';
 import { type Decision, decide, describePermission, type RoutePermission } from './route-permission';
 
 declare module 'fastify' {
@@ -126,6 +127,10 @@ export async function installAuthentication(
       if (typeof schema.description === 'string' && !schema.description.includes(text)) {
         schema.description = `${schema.description} ${text}`;
       }
+      // Any protected route answers 429 once its caller's address is past the failed-authentication
+      // limit, so each one documents it rather than each route listing it by hand.
+      const responses = schema.response as Record<string, unknown> | undefined;
+      if (responses && !('429' in responses)) Object.assign(responses, problemResponses(429));
     }
     for (const method of methods) {
       app.routeTable.push({

@@ -241,7 +241,8 @@ describe('start-up migration of services named only by clusters', () => {
       expect((await trailOf(first!, services.orphan!.id)).map((item) => item.event)).toEqual(['ADOPT']);
       const runs = (await first!.request('GET', `/v1/runs?resourceId=${String(services.fresh!.id)}`)).json();
       expect(runs.items, JSON.stringify(runs)).toHaveLength(1);
-      expect(await first!.waitForRun(String(runs.items[0].id))).toMatchObject({ status: 'succeeded' });
+      const provisioned = await first!.waitForRun(String(runs.items[0].id));
+      expect(provisioned, JSON.stringify(provisioned)).toMatchObject({ status: 'succeeded' });
       const legacyNow = (await first!.request('GET', `/v1/services/${String(services.legacy!.id)}`)).json();
       expect(legacyNow.status).toMatchObject({ balancer: { pid: old.legacy.pid, answering: true } });
     },

@@ -1201,6 +1201,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
         };
     };
     getKind: {
@@ -1331,6 +1360,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1562,6 +1620,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2049,6 +2136,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -2299,6 +2415,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2811,6 +2956,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -3027,6 +3201,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3422,6 +3625,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -3625,6 +3857,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4051,6 +4312,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -4271,6 +4561,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4723,6 +5042,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -4939,6 +5287,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5334,6 +5711,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -5690,6 +6096,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -5873,6 +6308,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6260,6 +6724,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -6460,6 +6953,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6879,6 +7401,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -7095,6 +7646,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7490,6 +8070,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -7819,6 +8428,35 @@ export interface operations {
             };
             /** @description Problem: idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8202,6 +8840,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -8396,6 +9063,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8804,6 +9500,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -9015,6 +9740,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9449,6 +10203,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -9665,6 +10448,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10060,6 +10872,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -10389,6 +11230,35 @@ export interface operations {
             };
             /** @description Problem: idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10772,6 +11642,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -10957,6 +11856,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11350,6 +12278,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -11552,6 +12509,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11968,6 +12954,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -12184,6 +13199,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12579,6 +13623,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -12909,6 +13982,35 @@ export interface operations {
             };
             /** @description Problem: idempotency_key_reused */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13293,6 +14395,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -13418,6 +14549,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13606,6 +14766,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14028,6 +15217,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -14234,6 +15452,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -14324,6 +15571,35 @@ export interface operations {
             };
             /** @description Problem: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14571,6 +15847,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -14732,6 +16037,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15049,6 +16383,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -15210,6 +16573,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15491,6 +16883,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -15696,6 +17117,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16086,6 +17536,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -16351,6 +17830,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -16586,6 +18094,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
             /** @description Problem: service_unavailable, queue_unavailable, secret_unreadable */
             503: {
                 headers: {
@@ -16739,6 +18276,35 @@ export interface operations {
             };
             /** @description Problem: route_not_found, kind_not_found, resource_not_found, run_not_found, version_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        /** @description URI naming the problem type: `urn:slipway:problem:<code>`. */
+                        type: string;
+                        title: string;
+                        status: number;
+                        /** @description Stable error code; branch on this, not on the message. */
+                        code: string;
+                        /** @description What went wrong and what to change. */
+                        detail: string;
+                        instance?: string;
+                        requestId?: string;
+                        /** @description Field-level problems, for validation errors. */
+                        errors?: {
+                            path: string;
+                            message: string;
+                        }[];
+                        /** @description The run holding the resource, for run_conflict. */
+                        activeRunId?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Problem: too_many_failed_authentications */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
