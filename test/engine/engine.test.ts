@@ -95,6 +95,42 @@ async function transitions(resourceId: string) {
 }
 
 describe('engine', () => {
+  it('two walks of one run (two processes recovering it at once): the one that records second steps aside, the run succeeds', async () => {
+    // The run is stored but walked only by this test, twice, the second walk entering the build
+    // while the first is still in it.
+    const parked: Executor = {
+      ensureAccepting: async () => {},
+      submit: async () => {},
+      abort: () => {},
+      recover: async () => 0,
+      idle: async () => {},
+      close: async () => {},
+    };
+    wire(parked);
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    scripted.behave(async () => {
+      await released;
+      return succeeded({ path: '/x' });
+    });
+    const image = await service.create('image', { name: 'twice', spec: SPEC }, ADMIN);
+    const run = await service.requestRun('image', image.id, { target: 'built' }, ADMIN);
+    const first = walker.walk(run.id, new AbortController().signal);
+    await expect.poll(() => scripted.calls.length).toBe(1);
+    const second = walker.walk(run.id, new AbortController().signal);
+    await expect.poll(() => scripted.calls.length).toBe(2);
+    release();
+    const walks = await Promise.allSettled([first, second]);
+    expect(walks.map((walk) => walk.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(await store.getRun(run.id)).toMatchObject({ status: 'succeeded' });
+    expect((await transitions(image.id)).map((t) => `${t.from}>${t.to}:${t.outcome}`)).toEqual([
+      'pending>building:requested',
+      'building>built:succeeded',
+    ]);
+  });
+
   it('walks pending → built through building, one transition per state change', async () => {
     const image = await service.create('image', { name: 'a', spec: SPEC }, ADMIN);
     const run = await service.requestRun('image', image.id, { target: 'built' }, ADMIN);

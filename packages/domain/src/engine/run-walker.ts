@@ -1,3 +1,4 @@
+import { SlipwayError } from '../errors/slipway-error';
 import type { RegisteredKind } from '../kinds/kind-registry';
 import { isTerminalRunStatus, type Run } from '../model/run';
 import { ActionRun } from './action-run';
@@ -40,6 +41,35 @@ export class RunWalker {
   }
 
   async walk(runId: string, signal: AbortSignal): Promise<Run | null> {
+    try {
+      return await this.walkRun(runId, signal);
+    } catch (error) {
+      if (
+        error instanceof SlipwayError &&
+        error.code === 'version_conflict' &&
+        (await this.heldByAnotherWalk(runId))
+      ) {
+        // Another walk of this same run (two API processes recovering at once on a shared store)
+        // recorded the state change first: it carries the run on, and failing the run here would
+        // leave it failed on a resource its twin moved on.
+        return this.parts.options.store.getRun(runId);
+      }
+      throw error;
+    }
+  }
+
+  /** The run was ended by another walk, or the resource's latest state change is this run's own and the run still holds it. */
+  private async heldByAnotherWalk(runId: string): Promise<boolean> {
+    const { store } = this.parts.options;
+    const run = await store.getRun(runId);
+    if (run && isTerminalRunStatus(run.status)) return true;
+    const resource = run ? await store.getResource(run.resourceId) : null;
+    if (!run || !resource || resource.activeRunId !== runId) return false;
+    const latest = await store.listTransitions({ resourceId: resource.id, order: 'desc', limit: 5 });
+    return latest.items.find((transition) => transition.seq === resource.seq)?.runId === runId;
+  }
+
+  private async walkRun(runId: string, signal: AbortSignal): Promise<Run | null> {
     const { store } = this.parts.options;
     let run = await store.getRun(runId);
     if (!run || isTerminalRunStatus(run.status)) return run;
